@@ -1,0 +1,1 @@
+"""Approdo: a multilingual Telegram helpdesk for migrants in Lombardy."""

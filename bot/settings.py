@@ -1,0 +1,53 @@
+"""One frozen settings object, built from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything configurable, read from environment variables of the same name."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+
+    rasa_url: str = "http://localhost:5005"
+    rasa_timeout_seconds: float = 3.0
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'approdo.db'}"
+
+    project_root: Path = PROJECT_ROOT
+    # Above `answer_threshold` the bot answers; between the two it asks "did you mean";
+    # below `unsure_threshold` it offers a mediator.
+    answer_threshold: float = 0.55
+    unsure_threshold: float = 0.25
+
+    @property
+    def nlu_dir(self) -> Path:
+        return self.project_root / "nlu"
+
+    @property
+    def content_dir(self) -> Path:
+        return self.project_root / "content"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.project_root / "locales"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.project_root / "models"
+
+    @property
+    def rasa_venv(self) -> Path:
+        return self.project_root / ".venv-rasa"
