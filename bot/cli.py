@@ -12,15 +12,16 @@ from typing import Annotated
 
 import typer
 
+from bot.content_cli import content_app, db_app
 from bot.errors import ApprodoError, NLUUnavailable
 from bot.settings import Settings
 from bot.taxonomy import load_taxonomy
 
-app = typer.Typer(
-    help="Approdo, a multilingual helpdesk for migrants in Lombardy.", no_args_is_help=True
-)
+app = typer.Typer(help="Approdo, a multilingual helpdesk for migrants in Lombardy.", no_args_is_help=True)
 nlu_app = typer.Typer(help="Train, serve and evaluate the NLU.", no_args_is_help=True)
 app.add_typer(nlu_app, name="nlu")
+app.add_typer(content_app, name="content")
+app.add_typer(db_app, name="db")
 
 log = logging.getLogger("approdo")
 
@@ -36,9 +37,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 @nlu_app.command("train")
 def nlu_train(
-    force: Annotated[
-        bool, typer.Option(help="Train even if data and config are unchanged.")
-    ] = False,
+    force: Annotated[bool, typer.Option(help="Train even if data and config are unchanged.")] = False,
 ) -> None:
     """Train the NLU model from nlu/*.yml and config.yml (skipped when unchanged)."""
     from bot import rasa_server
@@ -60,9 +59,7 @@ def nlu_serve(
     settings = _settings()
     try:
         model, _ = rasa_server.train(settings)
-        command = rasa_server.serve_command(
-            settings, model, port or rasa_server.port_of(settings.rasa_url)
-        )
+        command = rasa_server.serve_command(settings, model, port or rasa_server.port_of(settings.rasa_url))
     except ApprodoError as exc:
         raise _fail(str(exc)) from exc
     raise typer.Exit(subprocess.call(command, env=rasa_server.rasa_env()))
@@ -70,12 +67,8 @@ def nlu_serve(
 
 @nlu_app.command("evaluate")
 def nlu_evaluate(
-    config: Annotated[
-        Path | None, typer.Option(help="Evaluate another pipeline (trained apart).")
-    ] = None,
-    out: Annotated[Path, typer.Option(help="Folder for report.json and confusion.png.")] = Path(
-        "docs/nlu"
-    ),
+    config: Annotated[Path | None, typer.Option(help="Evaluate another pipeline (trained apart).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for report.json and confusion.png.")] = Path("docs/nlu"),
 ) -> None:
     """Score the NLU on the held-out nlu/tests/: accuracy, macro-F1, recall, language ID."""
     from bot import rasa_server
@@ -101,9 +94,7 @@ def nlu_evaluate(
 
 @app.command()
 def classify(
-    jsonl: Annotated[
-        bool, typer.Option("--jsonl", help='Input lines are JSON: {"text": …}.')
-    ] = False,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help='Input lines are JSON: {"text": …}.')] = False,
 ) -> None:
     """Classify messages from stdin (one per line) with the NLU server at RASA_URL."""
     from bot.classify import classify_all, read_messages
@@ -121,8 +112,7 @@ def classify(
         )
     except NLUUnavailable:
         raise _fail(
-            f"the NLU server at {settings.rasa_url} is unreachable: "
-            "start it with `approdo nlu serve`",
+            f"the NLU server at {settings.rasa_url} is unreachable: start it with `approdo nlu serve`",
             2,
         ) from None
     for result in results:

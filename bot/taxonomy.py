@@ -18,6 +18,11 @@ class Taxonomy:
     domains: dict[str, tuple[str, ...]]
     general: tuple[str, ...]
     languages: tuple[str, ...]
+    answer_languages: tuple[str, ...]
+    required_languages: tuple[str, ...]
+    every_language_topics: frozenset[str]
+    provinces: tuple[str, ...]
+    region: str
 
     @property
     def topics(self) -> tuple[str, ...]:
@@ -32,6 +37,17 @@ class Taxonomy:
     @property
     def domain_names(self) -> tuple[str, ...]:
         return (*self.domains, GENERAL)
+
+    def content_topics(self) -> tuple[str, ...]:
+        """Intents that need a topic file: every topic, and general intents answered in
+        every language (emergency)."""
+        return (*self.topics, *(g for g in self.general if g in self.every_language_topics))
+
+    def languages_required_for(self, topic: str) -> tuple[str, ...]:
+        """The answer languages a topic must have."""
+        if topic in self.every_language_topics:
+            return self.answer_languages
+        return self.required_languages
 
     def domain_of(self, intent: str) -> str:
         """The domain of an intent; unknown intents count as general."""
@@ -50,6 +66,11 @@ def parse_taxonomy(data: object) -> Taxonomy:
         domains=domains,
         general=tuple(str(t) for t in data["general"]),
         languages=tuple(str(code) for code in data["languages"]),
+        answer_languages=tuple(str(code) for code in data["answer_languages"]),
+        required_languages=tuple(str(code) for code in data["required_languages"]),
+        every_language_topics=frozenset(str(t) for t in data["every_language_topics"]),
+        provinces=tuple(str(p) for p in data["provinces"]),
+        region=str(data["region"]),
     )
 
 

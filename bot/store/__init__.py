@@ -1,0 +1,1 @@
+"""Persistence: SQLModel tables, the content loader, queries and migrations."""

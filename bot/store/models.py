@@ -1,0 +1,84 @@
+"""SQLModel tables of the content store."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _json() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Topic(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    domain: str = Field(index=True)
+    sensitivity: str
+    source_language: str
+    verified_on: date
+    sources: list[str] = _json()
+    related: list[str] = _json()
+
+
+class Answer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("topic_id", "language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic_id: str = Field(foreign_key="topic.id", index=True, ondelete="CASCADE")
+    language: str
+    title: str
+    text: str
+    revision: int | None = None  # set on the source language
+    translated_from_revision: int | None = None  # set on translations
+    machine_translated: bool = False
+    reviewed_by: str | None = None
+
+
+class Service(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    province: str = Field(index=True)
+    name: str
+    organisation: str | None = None
+    municipality: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    phones: list[str] = _json()
+    email: str | None = None
+    web: str | None = None
+    hours: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    appointment_only: bool = False
+    languages: list[str] = _json()
+    topics: list[str] = _json()
+    free: bool = False
+    anonymous: bool = False
+    no_documents_needed: bool = False
+    verified_on: date
+    source: str
+
+
+class Hotline(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    number: str
+    free: bool = False
+    anonymous: bool = False
+    always_open: bool = False
+    languages: list[str] = _json()
+    topics: list[str] = _json()
+    priority: int = 100
+    names: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    verified_on: date
+    source: str
+
+
+class ContentRevision(SQLModel, table=True):
+    """One published sync: who, when, what changed; the checksum makes sync idempotent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime
+    author: str
+    checksum: str
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
