@@ -121,3 +121,42 @@ def classify(
 
 def main() -> None:
     app()
+
+
+@app.command()
+def shell(
+    lang: Annotated[str | None, typer.Option("--lang", help="Preset the language (e.g. ar).")] = None,
+    province: Annotated[str | None, typer.Option(help="Preset the province (e.g. milano).")] = None,
+) -> None:
+    """The terminal chat: the same conversation as Telegram, buttons as numbers."""
+    from bot.runner import run_terminal
+
+    settings = _settings()
+    taxonomy = load_taxonomy(settings.content_dir)
+    if lang is not None and lang not in taxonomy.answer_languages:
+        raise typer.BadParameter(f"one of {', '.join(taxonomy.answer_languages)}", param_hint="--lang")
+    if province is not None and province not in (*taxonomy.provinces, "other"):
+        raise typer.BadParameter(f"one of {', '.join(taxonomy.provinces)}, other", param_hint="--province")
+    asyncio.run(run_terminal(settings, language=lang, province=province))
+
+
+@app.command()
+def run() -> None:
+    """The Telegram bot: polling, or a webhook when WEBHOOK_URL is set."""
+    from bot.runner import run_telegram
+
+    settings = _settings()
+    if settings.telegram_bot_token is None:
+        raise _fail("TELEGRAM_BOT_TOKEN is not set: use `approdo shell` for the terminal chat")
+    run_telegram(settings)
+
+
+@app.command()
+def start() -> None:
+    """What `make run` does: schema, content, the NLU server, then the bot or the shell."""
+    from bot.runner import start_everything
+
+    try:
+        start_everything(_settings())
+    except ApprodoError as exc:
+        raise _fail(str(exc)) from exc

@@ -174,7 +174,7 @@ class _Fields:
         self.problem(key, "must be a date, YYYY-MM-DD")
         return None
 
-    def words(self, key: str) -> tuple[str, ...]:
+    def word_list(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key)
         if value is None:
             return ()
@@ -268,7 +268,7 @@ def _read_topic(data: Any, rel: str, folder_domain: str, problems: list[Problem]
     if sensitivity is not None and sensitivity not in SENSITIVITIES:
         f.problem("sensitivity", f"must be one of {', '.join(SENSITIVITIES)}")
     answers = _read_answers(f)
-    sources, related = f.words("sources"), f.words("related")
+    sources, related = f.word_list("sources"), f.word_list("related")
     if len(problems) > before or None in (
         topic_id,
         domain,
@@ -343,13 +343,13 @@ def _read_service(data: Any, rel: str, province: str, problems: list[Problem]) -
         municipality=f.text("municipality", required=False),
         address=f.text("address", required=False),
         coordinates=_coordinates(f),
-        phones=f.words("phone"),
+        phones=f.word_list("phone"),
         email=f.text("email", required=False),
         web=f.text("web", required=False),
         hours=_hours(f),
         appointment_only=f.flag("appointment_only"),
-        languages=f.words("languages"),
-        topics=f.words("topics"),
+        languages=f.word_list("languages"),
+        topics=f.word_list("topics"),
         free=c.flag("free"),
         anonymous=c.flag("anonymous"),
         no_documents_needed=c.flag("no_documents_needed"),
@@ -379,7 +379,7 @@ def _read_hotline(data: Any, rel: str, problems: list[Problem]) -> HotlineRecord
     priority = f.number("priority")
     record_args = dict(
         free=f.flag("free"), anonymous=f.flag("anonymous"), always_open=hours == "always",
-        languages=f.words("languages"), topics=f.words("topics"),
+        languages=f.word_list("languages"), topics=f.word_list("topics"),
         priority=100 if priority is None else priority, names=dict(names),
     )  # fmt: skip
     if len(problems) > before or None in (hotline_id, number, source, verified_on):

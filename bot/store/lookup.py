@@ -77,8 +77,14 @@ class ContentSnapshot:
         return {lang for (t, lang) in self.answers if t == topic}
 
     def services_for(self, topic: str, province: str | None, region: str) -> tuple[Service, ...]:
-        """The province's services for a topic first, then the region-wide ones."""
-        local = self._services_by_topic.get((topic, province), []) if province else []
+        """The province's services for a topic first, then the region-wide ones.
+
+        With no province known, every province's services qualify.
+        """
+        if province is None:
+            local = [s for s in self.services if topic in s.topics and s.province != region]
+        else:
+            local = self._services_by_topic.get((topic, province), [])
         regional = self._services_by_topic.get((topic, region), [])
         return tuple(local + [s for s in regional if s not in local])
 

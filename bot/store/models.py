@@ -82,3 +82,40 @@ class ContentRevision(SQLModel, table=True):
     author: str
     checksum: str
     summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class PersonRow(SQLModel, table=True):
+    """A person who wrote to the bot: only what the conversation needs (no names)."""
+
+    __tablename__ = "person"
+
+    key: str = Field(primary_key=True)  # "telegram:<chat id>" or "shell:<n>"
+    language: str | None = None
+    second_language: str | None = None
+    province: str | None = None
+    onboarded: bool = False
+    unsure_count: int = 0
+    recent_topics: list[str] = _json()
+    banned: bool = False
+    updated_at: datetime
+
+
+class FeedbackRow(SQLModel, table=True):
+    """A 👍/👎 on an answer: which topic, which language, never who or what they wrote."""
+
+    __tablename__ = "feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic: str = Field(index=True)
+    language: str
+    useful: bool
+    created_at: datetime
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Telegram update ids already handled, so a redelivered update is not answered twice."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(primary_key=True)
+    created_at: datetime

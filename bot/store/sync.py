@@ -24,7 +24,7 @@ class SyncReport:
 
     @property
     def unchanged(self) -> bool:
-        return not any(self.added.values() or self.changed.values() or self.removed.values())
+        return not any(ids for group in (self.added, self.changed, self.removed) for ids in group.values())
 
     def as_dict(self) -> dict[str, Any]:
         return {"added": self.added, "changed": self.changed, "removed": self.removed}
@@ -93,7 +93,8 @@ def _key(kind: str, row: Any) -> str:
 
 
 def _values(row: SQLModel) -> dict[str, Any]:
-    return {k: v for k, v in row.model_dump().items() if k != "id" or not isinstance(v, int)}
+    """A row's fields without its id: rows are matched by key already."""
+    return {k: v for k, v in row.model_dump().items() if k != "id"}
 
 
 _TABLES: dict[str, type[SQLModel]] = {

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import PoFileError, read_po, write_po
 
 from bot.store.content_files import ContentBundle, TopicRecord
 from bot.store.content_status import answer_state
@@ -82,8 +82,8 @@ def read_translations(path: Path) -> tuple[str, dict[str, tuple[int, str]]]:
         first = raw.split(b"\n", 1)[0].decode("utf-8", "replace")
         language = first.rsplit("Language:", 1)[-1].strip() if "Language:" in first else ""
         try:
-            catalog = read_po(io.BytesIO(raw))
-        except Exception as exc:  # Babel raises several kinds for a broken file
+            catalog = read_po(io.BytesIO(raw), abort_invalid=True)
+        except (PoFileError, ValueError, UnicodeDecodeError) as exc:
             raise TranslationImportError(f"{path}: not a readable PO file ({exc})") from exc
         entries = {}
         for message in catalog:
