@@ -8,6 +8,7 @@ channel's job.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass
 
 from bot.core import actions
@@ -28,6 +29,7 @@ from bot.taxonomy import Taxonomy
 log = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "en"
+RECENT_MESSAGES = 5
 OTHER_PROVINCE = "other"
 MEDIA_KINDS = ("voice", "photo", "document", "sticker", "video", "audio")
 
@@ -60,6 +62,9 @@ class Conversation:
         self.thresholds = thresholds
         self.flood = flood or FloodGate()
         self._nlu_down_logged = False
+        # The last few messages per person, in memory only: they go on the case card
+        # if the person is handed over, and are never written to the database otherwise.
+        self._recent: dict[str, deque[str]] = {}
 
     # -- what the person does -------------------------------------------------------
 
@@ -73,6 +78,7 @@ class Conversation:
             words = self.words(person, telegram_language)
             return Outcome([Reply(escape(words("flood.notice")))] if gate == "warn" else [])
         cleaned = clean_text(text)
+        self._recent.setdefault(key, deque(maxlen=RECENT_MESSAGES)).append(cleaned)
         nlu_language, _ = choose_language(
             cleaned,
             chosen=person.language,
@@ -90,6 +96,9 @@ class Conversation:
             answer_threshold=self.thresholds.answer,
             unsure_threshold=self.thresholds.unsure,
         )
+        if decision.kind in ("unsure", "did_you_mean"):
+            # Not understood: a language guess on such text is no reason to switch.
+            language = self._language(person, telegram_language)
         outcome = self._respond(person, decision, Words(language))
         if person.language and language != person.language and decision.kind == "answer":
             words = Words(language)
@@ -124,6 +133,7 @@ class Conversation:
             return Outcome([Reply(escape(words("help.text")), self.main_menu(words).buttons)])
         if name == "forget":
             self.people.forget(key)
+            self.forget_recent(key)
             return Outcome([Reply(escape(words("forget.done")))], [ForgetPerson()])
         return Outcome([Reply(escape(words("unknown_command")), self.main_menu(words).buttons)])
 
@@ -163,6 +173,12 @@ class Conversation:
         heading = escape(words("location.nearest"))
         text = "\n\n".join([f"<b>{heading}</b>", *cards])
         return Outcome([Reply(text, ((self.mediator_button(words),),))])
+
+    def recent_messages(self, key: str) -> list[str]:
+        return list(self._recent.get(key, ()))
+
+    def forget_recent(self, key: str) -> None:
+        self._recent.pop(key, None)
 
     # -- understanding ---------------------------------------------------------------
 
@@ -210,12 +226,14 @@ class Conversation:
         person.unsure_count += 1
         if decision.hand_over:
             person.unsure_count = 0
-            return Outcome([Reply(escape(words("unsure.handover")))], [OpenCase("unsure", "general")])
+            return Outcome(
+                [Reply(escape(words("unsure.handover")))], [OpenCase("unsure", "general", words.language)]
+            )
         return Outcome([Reply(escape(words("unsure")), self.main_menu(words).buttons)])
 
     def _general(self, intent: str, words: Words) -> Outcome:
         if intent == "ask_human":
-            return Outcome([], [OpenCase("asked", "general")])
+            return Outcome([], [OpenCase("asked", "general", words.language)])
         if intent == "change_language":
             return Outcome([self.language_picker(words)])
         text = escape(words(GENERAL_REPLIES.get(intent, GENERAL_REPLIES["out_of_scope"])))
@@ -251,7 +269,7 @@ class Conversation:
         )
         outcome = Outcome([Reply(text, (*related, (self.mediator_button(words),), feedback))])
         if found.sensitivity == "red":
-            outcome.effects.append(OpenCase("red_topic", found.domain, priority=safety))
+            outcome.effects.append(OpenCase("red_topic", found.domain, words.language, priority=safety))
         return outcome
 
     def _on_action(self, person: Person, action: actions.Action, words: Words) -> Outcome:
@@ -267,7 +285,7 @@ class Conversation:
         if kind == actions.MENU:
             return Outcome([self.main_menu(words)])
         if kind == actions.HUMAN:
-            return Outcome([], [OpenCase("asked", "general")])
+            return Outcome([], [OpenCase("asked", "general", words.language)])
         if kind in (actions.LANGUAGE, actions.SWITCH) and value in self.taxonomy.answer_languages:
             if person.language != value:
                 person.second_language = person.language

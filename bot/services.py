@@ -11,6 +11,8 @@ from sqlmodel import Session
 
 from bot.conversation import Conversation, Thresholds
 from bot.core.keywords import KeywordClassifier
+from bot.core.model import Effect, ForgetPerson, OpenCase, Reply
+from bot.handoff import HandoffDesk
 from bot.nlu_client import NLUClient
 from bot.nlu_data import read_folder
 from bot.settings import Settings
@@ -28,11 +30,25 @@ class Services:
     people: People
     content: ContentStore
     conversation: Conversation
+    handoff: HandoffDesk
 
     def refresh_content(self) -> bool:
         """Pick up a `content sync` made since the last look; True if it did."""
         with Session(self.engine) as session:
             return self.content.refresh(session)
+
+    def carry_out(self, person_key: str, chat_id: int, effects: list[Effect]) -> list[Reply]:
+        """Do what the conversation asked (open a case, forget a person); the replies
+        to send the person in return."""
+        replies: list[Reply] = []
+        for effect in effects:
+            if isinstance(effect, OpenCase):
+                person = self.people.get(person_key)
+                recent = self.conversation.recent_messages(person_key)
+                replies += self.handoff.open_case(person, chat_id, effect, recent)
+            elif isinstance(effect, ForgetPerson):
+                self.handoff.forget(person_key)
+        return replies
 
 
 def build_services(
@@ -52,4 +68,4 @@ def build_services(
         keywords=KeywordClassifier.from_examples(read_folder(settings.nlu_dir)),
         thresholds=Thresholds(answer=settings.answer_threshold, unsure=settings.unsure_threshold),
     )
-    return Services(settings, engine, taxonomy, people, content, conversation)
+    return Services(settings, engine, taxonomy, people, content, conversation, HandoffDesk(engine, settings))

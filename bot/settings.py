@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     rasa_timeout_seconds: float = 3.0
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'approdo.db'}"
 
+    # Hand-off to mediators (a supergroup with topics; the bot is an admin there).
+    mediators_chat_id: int | None = None
+    office_hours: str = "always"  # or e.g. "mon-fri 09:00-18:00; sat 09:00-13:00"
+    holidays: str = ""  # comma-separated dates, YYYY-MM-DD
+    claim_reminder_minutes: int = 15
+    retention_days: int = 30
+    staff_language: str = "it"
+
     project_root: Path = PROJECT_ROOT
     # Above `answer_threshold` the bot answers; between the two it asks "did you mean";
     # below `unsure_threshold` it offers a mediator.

@@ -11,8 +11,8 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from bot.core.model import Button, OpenCase, Outcome, Reply
-from bot.core.render import escape, plain_text
+from bot.core.model import Button, Outcome
+from bot.core.render import plain_text
 from bot.services import Services
 
 SHELL_KEY = "shell:local"
@@ -52,12 +52,7 @@ class Shell:
         self.show(outcome)
 
     def show(self, outcome: Outcome) -> None:
-        replies = list(outcome.replies)
-        for effect in outcome.effects:
-            if isinstance(effect, OpenCase):
-                words = self.services.conversation.words(self.services.people.get(self.key))
-                text = words("case.opened_priority") if effect.priority else words("case.opened")
-                replies.append(Reply(escape(text)))
+        replies = [*outcome.replies, *self.services.carry_out(self.key, 0, outcome.effects)]
         self.buttons = [b for reply in replies[-1:] for row in reply.buttons for b in row]
         for reply in replies:
             self.out.write(plain_text(reply) + "\n\n")

@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_BYTES = 64
-TOPIC, DOMAIN, LANGUAGE, PROVINCE, HUMAN, FEEDBACK, MENU, SWITCH = "t", "d", "l", "p", "h", "f", "m", "s"
+TOPIC, DOMAIN, LANGUAGE, PROVINCE, HUMAN, FEEDBACK, MENU, SWITCH, RATE = (
+    "t",
+    "d",
+    "l",
+    "p",
+    "h",
+    "f",
+    "m",
+    "s",
+    "r",
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,6 @@ def encode(kind: str, value: str = "", extra: str = "") -> str:
 def decode(data: str) -> Action | None:
     """The action of a button, or None for data this bot never made (old keyboards)."""
     parts = data.split(":")
-    if not parts or parts[0] not in (TOPIC, DOMAIN, LANGUAGE, PROVINCE, HUMAN, FEEDBACK, MENU, SWITCH):
+    if not parts or parts[0] not in (TOPIC, DOMAIN, LANGUAGE, PROVINCE, HUMAN, FEEDBACK, MENU, SWITCH, RATE):
         return None
     return Action(parts[0], parts[1] if len(parts) > 1 else "", parts[2] if len(parts) > 2 else "")

@@ -1,12 +1,13 @@
-"""Degraded-mode understanding when Rasa is down: distinctive words of the training data.
+"""Degraded-mode understanding when Rasa is down: word statistics of the training data.
 
-Every intent's examples in every language give away a few words that occur (almost)
-only there ("questura", "ኣሰርሕ", "permesso"); counting them is crude but answers in all
-our languages without the server, and keeps safety intents reachable.
+A multinomial naive Bayes over the words (and word stems) of nlu/*.yml: crude next to
+the real pipeline, but it works in all our languages without the server and keeps
+safety intents reachable.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -16,8 +17,11 @@ from bot.nlu_data import Example
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _HAN = re.compile(r"[\u3400-\u9fff]")
-MIN_COUNT = 2
-MIN_SHARE = 0.7
+STEM = 5
+SMOOTHING = 0.1
+# Naive Bayes is overconfident; its posterior is damped so that a weak match lands in
+# "did you mean" rather than a confident answer.
+DAMPING = 0.8
 
 
 def tokens(text: str) -> list[str]:
@@ -31,32 +35,46 @@ def tokens(text: str) -> list[str]:
     return result
 
 
-class KeywordClassifier:
-    """Maps distinctive words to the intent they give away."""
+def features(text: str) -> list[str]:
+    """Words plus the stems of longer words (so "passaporto" meets "passaporti")."""
+    words = tokens(text)
+    return words + [f"{w[:STEM]}…" for w in words if len(w) > STEM + 1]
 
-    def __init__(self, keywords: dict[str, str]) -> None:
-        self.keywords = keywords
+
+class KeywordClassifier:
+    """Counts of features per intent, and the log-probabilities they give."""
+
+    def __init__(self, counts: dict[str, Counter[str]], priors: Counter[str]) -> None:
+        self.vocabulary = {f for c in counts.values() for f in c}
+        total = sum(priors.values())
+        self._log_prior = {i: math.log(n / total) for i, n in priors.items()}
+        self._denominator = {
+            i: math.log(sum(c.values()) + SMOOTHING * len(self.vocabulary)) for i, c in counts.items()
+        }
+        self._counts = counts
 
     @classmethod
     def from_examples(cls, examples: Iterable[Example]) -> KeywordClassifier:
         counts: dict[str, Counter[str]] = defaultdict(Counter)
+        priors: Counter[str] = Counter()
         for example in examples:
-            for token in set(tokens(example.text)):
-                counts[token][example.intent] += 1
-        keywords = {}
-        for token, per_intent in counts.items():
-            intent, count = per_intent.most_common(1)[0]
-            if count >= MIN_COUNT and count / sum(per_intent.values()) >= MIN_SHARE and len(token) > 1:
-                keywords[token] = intent
-        return cls(keywords)
+            counts[example.intent].update(features(example.text))
+            priors[example.intent] += 1
+        return cls(dict(counts), priors)
 
     def parse(self, text: str) -> Parse:
-        hits = Counter(self.keywords[t] for t in tokens(clean_text(text)) if t in self.keywords)
-        if not hits:
+        known = [f for f in features(clean_text(text)) if f in self.vocabulary]
+        if not known or not self._counts:
             return OUT_OF_SCOPE
-        total = sum(hits.values())
-        ranking = tuple(IntentScore(intent, n / total) for intent, n in hits.most_common())
-        best = ranking[0]
-        # A single hit is weak evidence: report it as "did you mean", not as certain.
-        confidence = best.confidence * min(1.0, hits[best.intent] / 2)
-        return Parse(best.intent, confidence, ranking)
+        scores = {
+            intent: self._log_prior[intent]
+            + sum(math.log(counts[f] + SMOOTHING) - self._denominator[intent] for f in known)
+            for intent, counts in self._counts.items()
+        }
+        top = max(scores.values())
+        weights = {i: math.exp(s - top) for i, s in scores.items()}
+        total = sum(weights.values())
+        ranking = tuple(
+            IntentScore(i, DAMPING * w / total) for i, w in sorted(weights.items(), key=lambda kv: -kv[1])
+        )
+        return Parse(ranking[0].intent, ranking[0].confidence, ranking[:10])

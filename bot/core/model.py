@@ -42,6 +42,7 @@ class OpenCase:
 
     reason: str  # asked, unsure, red_topic
     domain: str
+    language: str  # the language the person was answered in
     priority: bool = False
 
 

@@ -119,3 +119,68 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: int = Field(primary_key=True)
     created_at: datetime
+
+
+class Case(SQLModel, table=True):
+    """A conversation handed to the mediators. `open_key` is the person's key while
+    the case is open and NULL after: its unique index allows one open case per person."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_key: str = Field(index=True)
+    chat_id: int
+    open_key: str | None = Field(default=None, unique=True)
+    status: str = "open"  # open, closed
+    reason: str  # asked, unsure, red_topic
+    language: str
+    province: str | None = None
+    domain: str
+    priority: bool = False
+    topic_id: int | None = Field(default=None, index=True)  # the forum topic's message_thread_id
+    claimed_by: int | None = None  # a mediator's Telegram user id, never shown to the person
+    topics_asked: list[str] = _json()
+    rating: int | None = None
+    opened_at: datetime
+    claimed_at: datetime | None = None
+    closed_at: datetime | None = None
+    reminded_at: datetime | None = None
+
+
+class CaseMessage(SQLModel, table=True):
+    """One message of a case's transcript, and how it maps between the two chats."""
+
+    __tablename__ = "case_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True, ondelete="CASCADE")
+    direction: str  # in (from the person), out (from a mediator), note (internal)
+    text: str | None = None
+    person_message_id: int | None = None
+    topic_message_id: int | None = None
+    created_at: datetime
+
+
+class Mediator(SQLModel, table=True):
+    """What a mediator declared with /iam: languages and provinces (no names)."""
+
+    user_id: int = Field(primary_key=True)
+    languages: list[str] = _json()
+    provinces: list[str] = _json()
+    opted_in: bool = True
+    updated_at: datetime
+
+
+class OutboxItem(SQLModel, table=True):
+    """A Telegram call to make, persisted so that a restart or an error loses nothing."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int | None = Field(default=None, index=True)
+    operation: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", index=True)  # pending, done, failed
+    attempts: int = 0
+    not_before: datetime
+    locked_until: datetime | None = None
+    created_at: datetime
+    done_at: datetime | None = None

@@ -1,0 +1,483 @@
+"""The mediators' desk: cases, transcripts, claims and the outbox, in the database.
+
+No Telegram here: bot.telegram.staff makes the calls the outbox lists. Every change is
+one transaction, so a restart in the middle of a case loses nothing.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from babel.dates import format_datetime
+from sqlalchemy import delete, or_, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.core import actions
+from bot.core.handoff import OfficeHours, case_title
+from bot.core.model import OpenCase, Person, Reply
+from bot.i18n import Words, babel_locale
+from bot.settings import Settings
+from bot.store.models import Case, CaseMessage, Mediator, OutboxItem, PersonRow
+
+LOCK_SECONDS = 60
+MAX_BACKOFF_SECONDS = 60
+MAX_ATTEMPTS = 20
+CARD_MESSAGES = 5
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class HandoffDesk:
+    """Opens, relays, claims and closes cases; queues the Telegram calls."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine = engine
+        self.group_id = settings.mediators_chat_id
+        self.hours = OfficeHours.parse(settings.office_hours, settings.holidays)
+        self.reminder_after = timedelta(minutes=settings.claim_reminder_minutes)
+        self.retention = timedelta(days=settings.retention_days)
+        self.staff = Words(settings.staff_language)
+
+    # -- the person's side -----------------------------------------------------------
+
+    def open_case_of(self, person_key: str) -> Case | None:
+        with Session(self.engine) as session:
+            return session.exec(select(Case).where(Case.open_key == person_key)).first()
+
+    def open_case(self, person: Person, chat_id: int, effect: OpenCase, recent: Sequence[str]) -> list[Reply]:
+        """Open a case (one per person) and say so to the person, in their language."""
+        words = Words(effect.language)
+        if self.open_case_of(person.key) is not None:
+            return [Reply(html.escape(words("case.already_open")))]
+        with Session(self.engine) as session:
+            case = Case(
+                person_key=person.key, chat_id=chat_id, open_key=person.key, reason=effect.reason,
+                language=effect.language, province=person.province, domain=effect.domain,
+                priority=effect.priority, topics_asked=list(person.recent_topics), opened_at=now(),
+            )  # fmt: skip
+            session.add(case)
+            try:
+                session.flush()
+            except IntegrityError:  # another worker opened one a moment ago
+                session.rollback()
+                return [Reply(html.escape(words("case.already_open")))]
+            assert case.id is not None
+            for text in recent[-CARD_MESSAGES:]:
+                session.add(CaseMessage(case_id=case.id, direction="in", text=text, created_at=now()))
+            if self.group_id is not None:
+                title = case_title(case.id, case.language, case.province, case.domain, priority=case.priority)
+                self._enqueue(session, case.id, "create_topic", {"title": title})
+            session.commit()
+        return [self._opened_reply(words, priority=effect.priority)]
+
+    def _opened_reply(self, words: Words, *, priority: bool) -> Reply:
+        reopen = self.hours.next_opening(now())
+        if reopen is not None and not priority:
+            when = format_datetime(
+                reopen, "EEEE HH:mm", tzinfo=reopen.tzinfo, locale=babel_locale(words.language)
+            )
+            return Reply(html.escape(words("case.out_of_hours", when=when)))
+        if priority:
+            return Reply(html.escape(words("case.opened_priority")))
+        return Reply(html.escape(words("case.opened")))
+
+    def from_person(self, case: Case, *, message_id: int, text: str | None) -> None:
+        """A person's message during a case: keep it and copy it into the topic."""
+        with Session(self.engine) as session:
+            assert case.id is not None
+            session.add(
+                CaseMessage(
+                    case_id=case.id, direction="in", text=text, person_message_id=message_id, created_at=now()
+                )
+            )
+            if self.group_id is not None:
+                self._enqueue(session, case.id, "copy_to_topic", {"message_id": message_id})
+            session.commit()
+
+    def stop_by_person(self, person_key: str, language: str) -> list[Reply]:
+        case = self.open_case_of(person_key)
+        if case is None:
+            return []
+        self._close(case, by_person=True)
+        return [Reply(html.escape(Words(language)("case.stopped")))]
+
+    def forget(self, person_key: str) -> None:
+        """/forget: the person's cases and transcripts go, an open one is closed first."""
+        with Session(self.engine) as session:
+            cases = session.exec(select(Case).where(Case.person_key == person_key)).all()
+            ids = [c.id for c in cases]
+            for case in cases:
+                if case.status == "open" and case.topic_id is not None and self.group_id is not None:
+                    self._enqueue(
+                        session,
+                        None,
+                        "send_to_group",
+                        {"thread_id": case.topic_id, "text": self.staff("staff.forgotten")},
+                    )
+            if ids:
+                session.execute(
+                    delete(OutboxItem).where(
+                        col(OutboxItem.case_id).in_(ids), col(OutboxItem.status) == "pending"
+                    )
+                )
+                session.execute(delete(CaseMessage).where(col(CaseMessage.case_id).in_(ids)))
+                session.execute(delete(Case).where(col(Case.id).in_(ids)))
+            session.commit()
+
+    def rate(self, case_id: int, person_key: str, rating: int) -> bool:
+        with Session(self.engine) as session:
+            case = session.get(Case, case_id)
+            if (
+                case is None
+                or case.person_key != person_key
+                or case.status != "closed"
+                or not 1 <= rating <= 5
+            ):
+                return False
+            case.rating = rating
+            session.add(case)
+            session.commit()
+        return True
+
+    # -- the mediators' side ---------------------------------------------------------
+
+    def case_of_topic(self, topic_id: int) -> Case | None:
+        with Session(self.engine) as session:
+            return session.exec(
+                select(Case).where(Case.topic_id == topic_id).order_by(col(Case.id).desc())
+            ).first()
+
+    def to_person(self, case: Case, *, topic_message_id: int, text: str | None, mediator_id: int) -> None:
+        """A mediator's message in the topic: copied to the person (auto-claims)."""
+        with Session(self.engine) as session:
+            fresh = session.get(Case, case.id)
+            if fresh is None or fresh.status != "open":
+                return
+            if fresh.claimed_by is None:
+                fresh.claimed_by, fresh.claimed_at = mediator_id, now()
+                session.add(fresh)
+            assert fresh.id is not None
+            session.add(
+                CaseMessage(
+                    case_id=fresh.id,
+                    direction="out",
+                    text=text,
+                    topic_message_id=topic_message_id,
+                    created_at=now(),
+                )
+            )
+            self._enqueue(session, fresh.id, "copy_to_person", {"message_id": topic_message_id})
+            session.commit()
+
+    def note(self, case: Case, text: str) -> None:
+        with Session(self.engine) as session:
+            assert case.id is not None
+            session.add(CaseMessage(case_id=case.id, direction="note", text=text, created_at=now()))
+            session.commit()
+
+    def claim(self, case: Case, mediator_id: int) -> bool:
+        """Claim an unclaimed case; False if someone else has it."""
+        with Session(self.engine) as session:
+            result = session.execute(
+                update(Case)
+                .where(
+                    col(Case.id) == case.id,
+                    col(Case.status) == "open",
+                    or_(col(Case.claimed_by).is_(None), col(Case.claimed_by) == mediator_id),
+                )
+                .values(claimed_by=mediator_id, claimed_at=now())
+            )
+            session.commit()
+            return bool(getattr(result, "rowcount", 0))
+
+    def release(self, case: Case) -> None:
+        self._update(case, claimed_by=None, claimed_at=None)
+
+    def correct(self, case: Case, *, language: str | None = None, province: str | None = None) -> None:
+        values = {k: v for k, v in (("language", language), ("province", province)) if v}
+        self._update(case, **values)
+        with Session(self.engine) as session:
+            row = session.get(PersonRow, case.person_key)
+            if row is not None:
+                for key, value in values.items():
+                    setattr(row, key, value)
+                session.add(row)
+                session.commit()
+
+    def set_banned(self, case: Case, banned: bool) -> None:
+        with Session(self.engine) as session:
+            row = session.get(PersonRow, case.person_key)
+            if row is not None:
+                row.banned = banned
+                session.add(row)
+                session.commit()
+        if banned:
+            self._close(case, by_person=True)
+
+    def close(self, case: Case) -> None:
+        self._close(case, by_person=False)
+
+    def _close(self, case: Case, *, by_person: bool) -> None:
+        with Session(self.engine) as session:
+            fresh = session.get(Case, case.id)
+            if fresh is None or fresh.status != "open":
+                return
+            fresh.status, fresh.open_key, fresh.closed_at = "closed", None, now()
+            session.add(fresh)
+            assert fresh.id is not None
+            if not by_person:
+                words = Words(fresh.language)
+                buttons = [
+                    [
+                        {"text": str(n), "callback_data": actions.encode(actions.RATE, str(fresh.id), str(n))}
+                        for n in range(1, 6)
+                    ]
+                ]
+                self._enqueue(
+                    session,
+                    fresh.id,
+                    "send_to_person",
+                    {"text": html.escape(words("case.closed")), "buttons": buttons},
+                )
+            if self.group_id is not None and fresh.topic_id is not None:
+                self._enqueue(session, fresh.id, "close_topic", {})
+            session.commit()
+
+    def queue(self) -> list[Case]:
+        """Open cases, priority first, then longest waiting."""
+        with Session(self.engine) as session:
+            cases = session.exec(select(Case).where(Case.status == "open")).all()
+        return sorted(cases, key=lambda c: (not c.priority, c.opened_at))
+
+    def declare(
+        self, mediator_id: int, words: list[str], *, languages: Sequence[str], provinces: Sequence[str]
+    ) -> Mediator:
+        """/iam ar fr bergamo — languages and provinces are told apart by the known lists."""
+        with Session(self.engine) as session:
+            row = session.get(Mediator, mediator_id) or Mediator(user_id=mediator_id, updated_at=now())
+            row.languages = [w for w in words if w in languages]
+            row.provinces = [w for w in words if w in provinces]
+            row.opted_in = "off" not in words
+            row.updated_at = now()
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+            return row
+
+    def matching_mediators(self, case: Case) -> list[int]:
+        with Session(self.engine) as session:
+            rows = session.exec(select(Mediator).where(Mediator.opted_in == True)).all()  # noqa: E712
+        return [
+            m.user_id
+            for m in rows
+            if case.language in m.languages and (not m.provinces or case.province in m.provinces)
+        ]
+
+    def card(self, case: Case) -> str:
+        """The case card for the topic: everything a mediator needs, nothing identifying."""
+        with Session(self.engine) as session:
+            messages = session.exec(
+                select(CaseMessage)
+                .where(CaseMessage.case_id == case.id, CaseMessage.direction == "in")
+                .order_by(col(CaseMessage.id))
+            ).all()
+        w = self.staff
+        lines = [
+            f"<b>{html.escape(w('staff.card_title', case=case.id))}</b>" + (" 🔴" if case.priority else ""),
+            html.escape(w("staff.card_language", language=case.language)),
+            html.escape(w("staff.card_province", province=case.province or "?")),
+            html.escape(w("staff.card_reason", reason=case.reason, domain=case.domain)),
+            html.escape(w("staff.card_topics", topics=", ".join(case.topics_asked) or "-")),
+            html.escape(
+                w(
+                    "staff.card_waiting",
+                    since=format_datetime(_aware(case.opened_at), "d MMM HH:mm", locale=w.language),
+                )
+            ),
+        ]
+        recent = [m.text for m in messages if m.text][-CARD_MESSAGES:]
+        if recent:
+            lines.append(html.escape(w("staff.card_messages")))
+            lines += [f"<blockquote>{html.escape(text)}</blockquote>" for text in recent]
+        matching = self.matching_mediators(case)
+        if matching:
+            mentions = " ".join(f'<a href="tg://user?id={uid}">👤</a>' for uid in matching)
+            lines.append(html.escape(w("staff.card_matching")) + " " + mentions)
+        lines.append(html.escape(w("staff.card_help")))
+        return "\n".join(lines)
+
+    # -- time-based work -------------------------------------------------------------
+
+    def due_reminders(self) -> list[Case]:
+        """Unclaimed open cases waiting longer than the reminder delay; marks them reminded."""
+        cutoff = now() - self.reminder_after
+        with Session(self.engine) as session:
+            cases = session.exec(
+                select(Case).where(
+                    Case.status == "open",
+                    col(Case.claimed_by).is_(None),
+                    col(Case.reminded_at).is_(None),
+                    Case.opened_at <= cutoff,
+                )
+            ).all()
+            for case in cases:
+                case.reminded_at = now()
+                session.add(case)
+            session.commit()
+            for case in cases:
+                session.refresh(case)
+        return list(cases)
+
+    def purge_transcripts(self) -> int:
+        """Delete transcripts of cases closed longer ago than the retention period."""
+        cutoff = now() - self.retention
+        with Session(self.engine) as session:
+            old = session.exec(
+                select(Case.id).where(Case.status == "closed", col(Case.closed_at) <= cutoff)
+            ).all()
+            if old:
+                session.execute(delete(CaseMessage).where(col(CaseMessage.case_id).in_(old)))
+            session.commit()
+        return len(old)
+
+    # -- the outbox ------------------------------------------------------------------
+
+    def _enqueue(
+        self, session: Session, case_id: int | None, operation: str, payload: dict[str, Any]
+    ) -> None:
+        session.add(
+            OutboxItem(
+                case_id=case_id, operation=operation, payload=payload, not_before=now(), created_at=now()
+            )
+        )
+
+    def enqueue(self, case_id: int | None, operation: str, payload: dict[str, Any]) -> None:
+        with Session(self.engine) as session:
+            self._enqueue(session, case_id, operation, payload)
+            session.commit()
+
+    def take_due(self, limit: int = 20) -> list[OutboxItem]:
+        """Lock and return due items, oldest first, one per case (keeps each case in order).
+
+        On PostgreSQL two workers skip each other's rows (FOR UPDATE SKIP LOCKED); the
+        lease (`locked_until`) lets a crashed worker's items be taken again.
+        """
+        moment = now()
+        with Session(self.engine) as session:
+            query = (
+                select(OutboxItem)
+                .where(OutboxItem.status == "pending", OutboxItem.not_before <= moment)
+                .where(or_(col(OutboxItem.locked_until).is_(None), col(OutboxItem.locked_until) < moment))
+                .order_by(col(OutboxItem.id))
+                .limit(limit * 5)
+            )
+            if self.engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            candidates = session.exec(query).all()
+            blocked = self._cases_with_earlier_pending(session, candidates)
+            taken: list[OutboxItem] = []
+            seen_cases: set[int] = set()
+            for item in candidates:
+                if item.case_id is not None and (
+                    item.case_id in seen_cases or (item.case_id, item.id) in blocked
+                ):
+                    continue
+                if item.case_id is not None:
+                    seen_cases.add(item.case_id)
+                item.locked_until = moment + timedelta(seconds=LOCK_SECONDS)
+                session.add(item)
+                taken.append(item)
+                if len(taken) >= limit:
+                    break
+            session.commit()
+            for item in taken:
+                session.refresh(item)
+        return taken
+
+    @staticmethod
+    def _cases_with_earlier_pending(
+        session: Session, candidates: Sequence[OutboxItem]
+    ) -> set[tuple[int, int | None]]:
+        """(case, item) pairs where an older item of the same case is still pending."""
+        blocked: set[tuple[int, int | None]] = set()
+        case_ids = {c.case_id for c in candidates if c.case_id is not None}
+        if not case_ids:
+            return blocked
+        oldest: dict[int, int] = {}
+        for item in session.exec(
+            select(OutboxItem).where(OutboxItem.status == "pending", col(OutboxItem.case_id).in_(case_ids))
+        ).all():
+            assert item.case_id is not None
+            oldest[item.case_id] = min(oldest.get(item.case_id, item.id or 0), item.id or 0)
+        for item in candidates:
+            if item.case_id is not None and item.id != oldest.get(item.case_id):
+                blocked.add((item.case_id, item.id))
+        return blocked
+
+    def done(self, item: OutboxItem, **changes: Any) -> None:
+        """Mark an item sent; apply changes to its case in the same transaction."""
+        with Session(self.engine) as session:
+            fresh = session.get(OutboxItem, item.id)
+            if fresh is None:
+                return
+            fresh.status, fresh.done_at, fresh.locked_until = "done", now(), None
+            session.add(fresh)
+            if changes and fresh.case_id is not None:
+                case = session.get(Case, fresh.case_id)
+                if case is not None:
+                    for key, value in changes.items():
+                        setattr(case, key, value)
+                    session.add(case)
+            session.commit()
+
+    def retry_later(self, item: OutboxItem, *, after: float | None = None) -> None:
+        """Try again after `after` seconds (Telegram's retry_after) or an exponential backoff."""
+        with Session(self.engine) as session:
+            fresh = session.get(OutboxItem, item.id)
+            if fresh is None:
+                return
+            fresh.attempts += 1
+            delay = after if after is not None else min(MAX_BACKOFF_SECONDS, 2 ** min(fresh.attempts, 6))
+            fresh.not_before, fresh.locked_until = now() + timedelta(seconds=delay), None
+            if fresh.attempts >= MAX_ATTEMPTS and after is None:
+                fresh.status = "failed"
+            session.add(fresh)
+            session.commit()
+
+    def failed(self, item: OutboxItem) -> None:
+        with Session(self.engine) as session:
+            fresh = session.get(OutboxItem, item.id)
+            if fresh is not None:
+                fresh.status, fresh.locked_until = "failed", None
+                session.add(fresh)
+                session.commit()
+
+    def case(self, case_id: int | None) -> Case | None:
+        if case_id is None:
+            return None
+        with Session(self.engine) as session:
+            return session.get(Case, case_id)
+
+    def forget_topic(self, case: Case) -> None:
+        """The topic was deleted in the group: the next item of the case recreates it."""
+        self._update(case, topic_id=None)
+
+    def set_topic(self, case: Case, topic_id: int) -> None:
+        self._update(case, topic_id=topic_id)
+
+    def _update(self, case: Case, **values: Any) -> None:
+        with Session(self.engine) as session:
+            session.execute(update(Case).where(col(Case.id) == case.id).values(**values))
+            session.commit()

@@ -1,0 +1,143 @@
+"""The Telegram application: every handler wired here, in order."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import httpx
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.core.labels import COMMANDS
+from bot.i18n import Words
+from bot.logs import configure_logging
+from bot.services import Services, build_services
+from bot.settings import Settings
+from bot.telegram import handlers
+from bot.telegram.context import BotContext, BotData
+from bot.telegram.staff import Staff
+
+log = logging.getLogger(__name__)
+
+CONTENT_REFRESH_SECONDS = 30.0
+BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+
+def build_application(settings: Settings, services: Services) -> BotApplication:
+    """The application with every handler; `settings.telegram_api_url` points it at
+    another Bot API server (a self-hosted one, or the tests' double)."""
+    assert settings.telegram_bot_token is not None
+    builder = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
+        .rate_limiter(AIORateLimiter(max_retries=5))
+        .concurrent_updates(64)
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.telegram_api_url:
+        base = settings.telegram_api_url.rstrip("/")
+        builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")
+    application: BotApplication = builder.build()
+    application.bot_data.services = services
+    staff = Staff(services.handoff)
+    application.bot_data.staff = staff
+    private = filters.ChatType.PRIVATE
+
+    # Group -1: an update Telegram delivers twice is dropped before any handler runs.
+    application.add_handler(TypeHandler(Update, handlers.skip_duplicates), group=-1)
+    # Group 0: the mediators' group, /stop, ratings, and the relay of a person's messages
+    # while their case is open (each of these stops the update).
+    staff.add_handlers(application)
+    # Group 1, the conversation: commands of a private chat, then any other command
+    # (answered as unknown).
+    application.add_handler(CommandHandler(list(COMMANDS), handlers.command, filters=private), group=1)
+    application.add_handler(MessageHandler(private & filters.COMMAND, handlers.command), group=1)
+    # Free text, new or edited.
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, handlers.text), group=1)
+    # A shared location, then everything the bot cannot read.
+    application.add_handler(MessageHandler(private & filters.LOCATION, handlers.location), group=1)
+    media = (
+        filters.VOICE
+        | filters.AUDIO
+        | filters.PHOTO
+        | filters.VIDEO
+        | filters.VIDEO_NOTE
+        | filters.Document.ALL
+        | filters.Sticker.ALL
+    )
+    application.add_handler(MessageHandler(private & media, handlers.media), group=1)
+    # Buttons.
+    application.add_handler(CallbackQueryHandler(handlers.button), group=1)
+    application.add_error_handler(handlers.on_error)
+    return application
+
+
+async def _post_init(application: BotApplication) -> None:
+    services = application.bot_data.services
+    assert services is not None
+    await set_commands(application, services)
+    tasks = [asyncio.create_task(_refresh_content(services))]
+    staff = application.bot_data.staff
+    assert staff is not None
+    tasks += staff.start_background(application.bot)
+    application.bot_data.__dict__["tasks"] = tasks
+
+
+async def _post_shutdown(application: BotApplication) -> None:
+    for task in application.bot_data.__dict__.get("tasks", []):
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def set_commands(application: BotApplication, services: Services) -> None:
+    """The command menu in every language (and English as Telegram's default)."""
+    for language in (None, *services.taxonomy.answer_languages):
+        words = Words(language or "en")
+        commands = [BotCommand(name, words(key)) for name, key in COMMANDS.items()]
+        await application.bot.set_my_commands(commands, language_code=language)
+
+
+async def _refresh_content(services: Services) -> None:
+    """Serve a `content sync` within a minute, without a restart."""
+    while True:
+        await asyncio.sleep(CONTENT_REFRESH_SECONDS)
+        try:
+            if await asyncio.to_thread(services.refresh_content):
+                log.info("content refreshed to revision %s", services.content.snapshot.revision)
+        except Exception as exc:  # a busy database must not stop the loop
+            log.warning("content refresh failed: %s", type(exc).__name__)
+
+
+def run_application(settings: Settings) -> None:
+    """Polling when WEBHOOK_URL is unset, a webhook (secret token checked) otherwise."""
+    configure_logging()
+    http = httpx.AsyncClient(timeout=settings.rasa_timeout_seconds)
+    services = build_services(settings, http=http)
+    application = build_application(settings, services)
+    if settings.webhook_url:
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path="telegram",
+            webhook_url=settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value() if settings.webhook_secret else None,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    asyncio.run(http.aclose())
