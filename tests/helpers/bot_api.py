@@ -20,6 +20,7 @@ TOKEN = "123456:TEST-token"
 BOT_ID = 123456
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
+INTEGER_FIELDS = {"chat_id", "from_chat_id", "message_id", "message_thread_id", "user_id", "offset", "limit"}
 
 
 @dataclass
@@ -81,6 +82,8 @@ class BotAPIDouble:
             form = await request.post()
             params = {k: _maybe_json(str(v)) for k, v in form.items()}
         params.update({k: _maybe_json(v) for k, v in request.query.items()})
+        for key in INTEGER_FIELDS & params.keys():
+            params[key] = int(params[key])
         call = Call(method, params)
         if self.failures and self.failures[0][0] in (method, "*"):
             _, status, body = self.failures.popleft()
@@ -275,11 +278,16 @@ class BotAPIDouble:
     def api_getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
         user_id = int(params["user_id"])
         status = self.members.get(user_id, "left")
-        return {
-            "status": status,
-            "user": {"id": user_id, "is_bot": False, "first_name": "m"},
-            **({"until_date": 0} if status == "kicked" else {}),
-        }
+        extra: dict[str, Any] = {}
+        if status == "kicked":
+            extra = {"until_date": 0}
+        elif status == "creator":
+            extra = {"is_anonymous": False}
+        elif status == "administrator":
+            rights = ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+                      "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories")  # fmt: skip
+            extra = dict.fromkeys(rights, False)
+        return {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "m"}, **extra}
 
     def delete_topic(self, thread: int) -> None:
         """What a mediator does by mistake."""
