@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot import rasa_server
 from bot.content_cli import checked_bundle
 from bot.errors import SetupError
+from bot.logs import configure_logging
 from bot.services import build_services
 from bot.settings import Settings
 from bot.shell import Shell
@@ -33,6 +34,8 @@ async def run_terminal(
     settings: Settings, *, language: str | None = None, province: str | None = None
 ) -> None:
     """The terminal chat against the NLU server at RASA_URL (keyword rules if it is down)."""
+    configure_logging(logging.WARNING)
+    db.upgrade(settings.database_url)
     async with httpx.AsyncClient(timeout=settings.rasa_timeout_seconds) as http:
         services = build_services(settings, http=http)
         shell = Shell(services)
@@ -46,6 +49,7 @@ async def run_terminal(
 def run_telegram(settings: Settings) -> None:
     from bot.telegram.app import run_application
 
+    db.upgrade(settings.database_url)
     run_application(settings)
 
 

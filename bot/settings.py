@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     # below `unsure_threshold` it offers a mediator.
     answer_threshold: float = 0.55
     unsure_threshold: float = 0.25
+
+    @field_validator("telegram_bot_token", "webhook_secret", "telegram_api_url", "webhook_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @property
     def nlu_dir(self) -> Path:

@@ -284,8 +284,20 @@ class BotAPIDouble:
         elif status == "creator":
             extra = {"is_anonymous": False}
         elif status == "administrator":
-            rights = ("can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-                      "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories")  # fmt: skip
+            rights = (
+                "can_be_edited",
+                "is_anonymous",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+            )
             extra = dict.fromkeys(rights, False)
         return {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "m"}, **extra}
 
