@@ -28,11 +28,10 @@ def catalog(language: str) -> dict[str, str]:
 
 def keys_in_code(tmp_path: Path) -> set[str]:
     pot = tmp_path / "approdo.pot"
-    subprocess.run(
-        [str(PROJECT_ROOT / ".venv" / "bin" / "pybabel"), "extract", "-F", "babel.cfg", "-k", "words", "-k", "N_",
-         "--no-default-keywords", "--omit-header", "-o", str(pot), "bot"],
-        cwd=PROJECT_ROOT, check=True, capture_output=True,
-    )  # fmt: skip
+    pybabel = str(PROJECT_ROOT / ".venv" / "bin" / "pybabel")
+    keywords = ["-k", "words", "-k", "N_", "--no-default-keywords"]
+    command = [pybabel, "extract", "-F", "babel.cfg", *keywords, "--omit-header", "-o", str(pot), "bot"]
+    subprocess.run(command, cwd=PROJECT_ROOT, check=True, capture_output=True)
     return set(re.findall(r'^msgid "(.+)"$', pot.read_text(), re.M))
 
 
