@@ -18,6 +18,7 @@ class Prediction:
     predicted: str  # the intent the NLU returned
     confidence: float
     detected_language: str | None
+    routed: str = ""  # the intent the bot acts on (bot.core.decide.route)
 
 
 def macro_f1(pairs: Sequence[tuple[str, str]]) -> float:
@@ -84,6 +85,7 @@ def score(predictions: Iterable[Prediction], taxonomy: Taxonomy) -> dict[str, ob
         )
         if preds
         else None,
+        "as_routed_by_the_bot": _routed(preds, taxonomy),
         "confusion": {
             "labels": domains,
             "matrix": [[confusion[(t, p)] for p in domains] for t in domains],
@@ -93,6 +95,30 @@ def score(predictions: Iterable[Prediction], taxonomy: Taxonomy) -> dict[str, ob
             for p in preds
             if p.intent != p.predicted
         ],
+    }
+
+
+def _routed(preds: list[Prediction], taxonomy: Taxonomy) -> dict[str, float | None]:
+    """Domain accuracy and recall after the bot's safety rule; "safety" also counts
+    anti-trafficking messages answered as emergencies (hotlines first either way)."""
+    routed = [(taxonomy.domain_of(p.intent), p.routed or p.predicted) for p in preds]
+    trafficking = [r for t, r in routed if t == TRAFFICKING]
+    return {
+        "domain_accuracy": round(accuracy([(t, taxonomy.domain_of(r)) for t, r in routed]), 4)
+        if routed
+        else None,
+        "anti_trafficking_recall": round(
+            sum(taxonomy.domain_of(r) == TRAFFICKING for r in trafficking) / len(trafficking), 4
+        )
+        if trafficking
+        else None,
+        "anti_trafficking_safety_recall": round(
+            sum(taxonomy.domain_of(r) == TRAFFICKING or r == "emergency" for r in trafficking)
+            / len(trafficking),
+            4,
+        )
+        if trafficking
+        else None,
     }
 
 
@@ -117,6 +143,13 @@ def format_report(report: dict[str, object]) -> str:
     lines.append(row("overall", report["overall"]))
     lines.append(f"anti-trafficking recall: {report['anti_trafficking_recall']}")
     lines.append(f"language-ID accuracy:    {report['language_id_accuracy']}")
+    routed = report["as_routed_by_the_bot"]
+    assert isinstance(routed, dict)
+    lines.append(
+        f"as the bot routes (safety rule): domain accuracy {routed['domain_accuracy']}, "
+        f"anti-trafficking recall {routed['anti_trafficking_recall']} "
+        f"(answered with hotlines, emergency included: {routed['anti_trafficking_safety_recall']})"
+    )
     confusion = report["confusion"]
     assert isinstance(confusion, dict)
     labels = [label[:8] for label in confusion["labels"]]

@@ -9,11 +9,13 @@ from pathlib import Path
 import httpx
 
 from bot import rasa_server
+from bot.core.decide import route
 from bot.evaluation import Prediction
 from bot.langid import detect_language
 from bot.nlu_client import NLUClient
 from bot.nlu_data import Example, read_folder
 from bot.settings import Settings
+from bot.taxonomy import Taxonomy, load_taxonomy
 
 
 def free_port() -> int:
@@ -22,7 +24,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def _predict(url: str, examples: list[Example]) -> list[Prediction]:
+async def _predict(url: str, examples: list[Example], taxonomy: Taxonomy) -> list[Prediction]:
     limit = asyncio.Semaphore(8)
     async with httpx.AsyncClient(timeout=30.0) as http:
         client = NLUClient(http, url)
@@ -36,6 +38,7 @@ async def _predict(url: str, examples: list[Example]) -> list[Prediction]:
                 parse.intent,
                 parse.confidence,
                 detect_language(ex.text).language,
+                route(parse, taxonomy),
             )
 
         return list(await asyncio.gather(*(one(ex) for ex in examples)))
@@ -48,7 +51,8 @@ def predict_all(settings: Settings, model: Path) -> list[Prediction]:
     process = rasa_server.start_server(settings.model_copy(update={"rasa_url": url}), model, port)
     try:
         rasa_server.wait_until_up(url, process)
-        return asyncio.run(_predict(url, read_folder(settings.nlu_dir / "tests")))
+        taxonomy = load_taxonomy(settings.content_dir)
+        return asyncio.run(_predict(url, read_folder(settings.nlu_dir / "tests"), taxonomy))
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.errors import SetupError
-from bot.settings import Settings
+from bot.settings import PROJECT_ROOT, Settings
 
 MODEL_NAME = "approdo-nlu"
 
@@ -26,6 +26,8 @@ def rasa_env() -> dict[str, str]:
         TF_CPP_MIN_LOG_LEVEL="2",
         SQLALCHEMY_SILENCE_UBER_WARNING="1",
         PYTHONWARNINGS="ignore",
+        # Custom components (bot/rasa_components) are imported by module path.
+        PYTHONPATH=str(PROJECT_ROOT),
     )
     return env
 

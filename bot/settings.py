@@ -22,6 +22,10 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
 
+    # Telegram allows about 30 messages per second per bot; benchmarks lift the cap
+    # (0 = no limiter) to measure the bot itself.
+    telegram_max_rate: float = 30.0
+
     rasa_url: str = "http://localhost:5005"
     rasa_timeout_seconds: float = 3.0
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'approdo.db'}"

@@ -43,11 +43,13 @@ def build_application(settings: Settings, services: Services) -> BotApplication:
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        .rate_limiter(AIORateLimiter(max_retries=5))
         .concurrent_updates(64)
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    if settings.telegram_max_rate > 0:
+        limiter = AIORateLimiter(overall_max_rate=settings.telegram_max_rate, max_retries=5)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB's generics: limiter args type
     if settings.telegram_api_url:
         base = settings.telegram_api_url.rstrip("/")
         builder = builder.base_url(f"{base}/bot").base_file_url(f"{base}/file/bot")

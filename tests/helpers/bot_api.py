@@ -47,6 +47,7 @@ class BotAPIDouble:
         self.members: dict[int, str] = {}
         self.failures: deque[tuple[str, int, dict[str, Any]]] = deque()
         self.rejected: list[Call] = []
+        self.webhook: tuple[str, str | None] | None = None
         self._sent_times: deque[float] = deque()
         self._chat_times: dict[int, deque[float]] = defaultdict(deque)
         self._new_update = asyncio.Event()
@@ -177,9 +178,11 @@ class BotAPIDouble:
         }
 
     def api_deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
         return True
 
     def api_setWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = (str(params.get("url") or ""), params.get("secret_token"))
         return True
 
     def api_setMyCommands(self, params: dict[str, Any]) -> bool:

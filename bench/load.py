@@ -1,0 +1,413 @@
+"""`make bench`: simulated people against the real bot process, through the Bot API double,
+with the real Rasa server and database; polling and webhook; SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+from sqlalchemy import text
+from sqlmodel import Session
+
+from bench.report import RESULTS, machine, percentile, save_json, write_section
+from bot import rasa_server
+from bot.core import actions
+from bot.nlu_data import read_folder
+from bot.nlu_eval_run import free_port
+from bot.settings import PROJECT_ROOT, Settings
+from bot.store import db
+from bot.store.content_files import read_content
+from bot.store.sync import sync_content
+from tests.helpers.bot_api import TOKEN, BotAPIDouble, button_tap, group_message, private_message
+
+GROUP_ID = -1009999
+MEDIATOR = 777
+LEVELS = (10, 50, 200, 500)
+DURATION_S = 20.0
+THINK_S = (0.5, 1.5)
+ANSWER_TIMEOUT_S = 10.0
+HANDOFF_SHARE = 0.05
+
+
+class MeasuringDouble(BotAPIDouble):
+    """The double, plus: when each update was handed to the bot, and when it answered."""
+
+    def __init__(self) -> None:
+        super().__init__(global_per_second=1_000_000, group_per_minute=0)
+        self.handed: dict[int, float] = {}
+        self.pending: dict[int, deque[float]] = defaultdict(deque)
+        self.answered: dict[int, asyncio.Event] = {}
+        self.latencies: list[tuple[float, float]] = []  # (time answered, latency ms)
+        self.query_chat: dict[str, int] = {}
+
+    def hand(self, update: dict[str, Any], chat: int) -> None:
+        self.pending[chat].append(time.perf_counter())
+
+    def _answer(self, chat: int) -> None:
+        if self.pending[chat]:
+            handed = self.pending[chat].popleft()
+            now = time.perf_counter()
+            self.latencies.append((now, (now - handed) * 1000))
+            event = self.answered.get(chat)
+            if event:
+                event.set()
+
+    async def api_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        updates = await super().api_getUpdates(params)
+        for u in updates:
+            if u["update_id"] not in self.handed:
+                self.handed[u["update_id"]] = time.perf_counter()
+                self.hand(u, _chat_of(u))
+        return updates
+
+    def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        result = super().api_sendMessage(params)
+        if int(params["chat_id"]) > 0:
+            self._answer(int(params["chat_id"]))
+        return result
+
+    def api_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        result = super().api_copyMessage(params)
+        if int(params["from_chat_id"]) > 0:
+            self._answer(int(params["from_chat_id"]))
+        return result
+
+
+def _chat_of(update: dict[str, Any]) -> int:
+    if "callback_query" in update:
+        return int(update["callback_query"]["message"]["chat"]["id"])
+    return int(update["message"]["chat"]["id"])
+
+
+@dataclass
+class Run:
+    mode: str
+    database: str
+    people: int
+    updates: int = 0
+    unanswered: int = 0
+    latencies: list[float] = field(default_factory=list)
+    duration: float = 0.0
+    bot_rss_mb: float = 0.0
+    rasa_rss_mb: float = 0.0
+    bot_errors: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode, "database": self.database, "people": self.people, "updates": self.updates,
+            "updates_per_s": round(self.updates / self.duration, 1) if self.duration else 0,
+            "p50_ms": round(percentile(self.latencies, 50), 1), "p95_ms": round(percentile(self.latencies, 95), 1),
+            "p99_ms": round(percentile(self.latencies, 99), 1), "unanswered": self.unanswered,
+            "bot_errors": self.bot_errors, "bot_rss_mb": round(self.bot_rss_mb, 1), "rasa_rss_mb": round(self.rasa_rss_mb, 1),
+        }  # fmt: skip
+
+
+async def person(
+    api: MeasuringDouble, chat: int, language: str, texts: list[str], run: Run, stop_at: float, deliver: Any
+) -> None:
+    """One simulated person: onboarding, free text, menus, sometimes a mediator."""
+    rng = random.Random(chat)
+    script: list[dict[str, Any]] = [
+        private_message(chat, "/start", language=language),
+        button_tap(chat, actions.encode(actions.LANGUAGE, language), language=language),
+        button_tap(
+            chat,
+            actions.encode(actions.PROVINCE, rng.choice(["milano", "bergamo", "brescia", "other"])),
+            language=language,
+        ),
+    ]
+    event = api.answered.setdefault(chat, asyncio.Event())
+    step = 0
+    while time.perf_counter() < stop_at:
+        if step < len(script):
+            update = script[step]
+        elif rng.random() < 0.2:
+            update = button_tap(chat, actions.encode(actions.MENU), language=language)
+        elif rng.random() < HANDOFF_SHARE:
+            update = button_tap(chat, actions.encode(actions.HUMAN), language=language)
+        else:
+            update = private_message(chat, rng.choice(texts), language=language)
+        step += 1
+        event.clear()
+        await deliver(update, chat)
+        run.updates += 1
+        try:
+            await asyncio.wait_for(event.wait(), ANSWER_TIMEOUT_S)
+        except TimeoutError:
+            run.unanswered += 1
+            api.pending[chat].clear()
+        await asyncio.sleep(rng.uniform(*THINK_S))
+
+
+async def mediator(api: MeasuringDouble, stop_at: float, deliver: Any) -> None:
+    """Answers in every new case topic once."""
+    answered: set[int] = set()
+    while time.perf_counter() < stop_at:
+        for thread in list(api.topics):
+            if thread not in answered:
+                answered.add(thread)
+                await deliver(group_message(GROUP_ID, thread, MEDIATOR, "Ciao, sono una mediatrice."), 0)
+        await asyncio.sleep(0.5)
+
+
+def database_url(kind: str, workdir: Path, postgres: str | None) -> str | None:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:6]}.db'}"
+    if postgres is None:
+        return None
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    engine = db.make_engine(postgres)
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine.dispose()
+    return f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
+
+
+async def one_run(
+    mode: str,
+    kind: str,
+    people: int,
+    duration: float,
+    url: str,
+    rasa_url: str,
+    rasa_pid: int,
+    examples: dict[str, list[str]],
+    workdir: Path,
+) -> Run:
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    with Session(engine) as session:
+        sync_content(session, read_content(PROJECT_ROOT / "content"), author="bench")
+    engine.dispose()
+    api = MeasuringDouble()
+    api.members[MEDIATOR] = "member"
+    await api.start()
+    env = {
+        **os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.url, "RASA_URL": rasa_url,
+        "DATABASE_URL": url, "MEDIATORS_CHAT_ID": str(GROUP_ID), "TELEGRAM_MAX_RATE": "0",
+    }  # fmt: skip
+    webhook_port = free_port()
+    if mode == "webhook":
+        env.update(
+            WEBHOOK_URL=f"http://127.0.0.1:{webhook_port}/telegram",
+            WEBHOOK_PORT=str(webhook_port),
+            WEBHOOK_SECRET="bench-secret",
+        )
+    log = (workdir / f"bot-{mode}-{kind}-{people}.log").open("w")
+    bot = subprocess.Popen(
+        [str(PROJECT_ROOT / ".venv" / "bin" / "approdo"), "run"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=PROJECT_ROOT,
+    )
+    run = Run(mode, kind, people)
+    http = httpx.AsyncClient(timeout=10)
+    try:
+        await _wait_ready(api, mode)
+
+        async def deliver(update: dict[str, Any], chat: int) -> None:
+            if mode == "polling":
+                api.push(update)  # handed over (and timed) when getUpdates returns it
+                return
+            assert api.webhook is not None
+            body = {"update_id": next(api.update_ids), **update}
+            if chat:
+                api.hand(body, chat)
+            secret = {"X-Telegram-Bot-Api-Secret-Token": api.webhook[1] or ""}
+            await http.post(api.webhook[0], json=body, headers=secret)
+
+        languages = list(examples)
+        stop_at = time.perf_counter() + duration
+        sampler = asyncio.create_task(_sample_rss(run, bot.pid, rasa_pid, stop_at))
+        start = time.perf_counter()
+        tasks = [
+            person(
+                api,
+                10_000 + i,
+                languages[i % len(languages)],
+                examples[languages[i % len(languages)]],
+                run,
+                stop_at,
+                deliver,
+            )
+            for i in range(people)
+        ]
+        await asyncio.gather(*tasks, mediator(api, stop_at, deliver))
+        run.duration = time.perf_counter() - start
+        await sampler
+        run.latencies = [ms for _, ms in api.latencies]
+    finally:
+        log.flush()
+        before_shutdown = (workdir / f"bot-{mode}-{kind}-{people}.log").stat().st_size
+        await http.aclose()
+        bot.terminate()
+        try:
+            bot.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            bot.kill()
+        log.close()
+        await api.stop()
+    # Errors while under load; PTB's last getUpdates at shutdown is not the bot's doing.
+    during = (workdir / f"bot-{mode}-{kind}-{people}.log").read_text()[:before_shutdown]
+    errors = [line for line in during.splitlines() if " ERROR " in line]
+    run.bot_errors = len(errors)
+    for line in errors[:5]:
+        print(f"  bot: {line}", file=sys.stderr)
+    return run
+
+
+async def _wait_ready(api: MeasuringDouble, mode: str, timeout: float = 60.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if (
+            mode == "polling"
+            and api.sent("setMyCommands")
+            and any(c.method == "getUpdates" for c in api.calls)
+        ) or (mode == "webhook" and api.webhook):
+            await asyncio.sleep(0.5)
+            return
+        await asyncio.sleep(0.2)
+    raise RuntimeError("the bot did not start")
+
+
+async def _sample_rss(run: Run, bot_pid: int, rasa_pid: int, stop_at: float) -> None:
+    from bench.report import rss_mb
+
+    while time.perf_counter() < stop_at:
+        try:
+            run.bot_rss_mb = max(run.bot_rss_mb, rss_mb(bot_pid))
+            run.rasa_rss_mb = max(run.rasa_rss_mb, rss_mb(rasa_pid))
+        except psutil.NoSuchProcess:
+            return
+        await asyncio.sleep(0.5)
+
+
+def plot(results: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 5))
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in results:
+        groups[f"{r['mode']} · {r['database']}"].append(r)
+    for label, rows in groups.items():
+        rows.sort(key=lambda r: r["updates_per_s"])
+        ax.plot(
+            [r["updates_per_s"] for r in rows], [r["p95_ms"] for r in rows], marker="o", label=f"p95 {label}"
+        )
+        ax.plot(
+            [r["updates_per_s"] for r in rows],
+            [r["p50_ms"] for r in rows],
+            marker=".",
+            linestyle="--",
+            label=f"p50 {label}",
+        )
+    ax.axvline(30, color="grey", linestyle=":", label="Telegram's cap (~30 msg/s)")
+    ax.set_xlabel("updates per second handled")
+    ax.set_ylabel("latency, update handed → first reply call (ms)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    ax.set_title("Approdo bot under load (2 cores)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+async def main_async(args: argparse.Namespace) -> None:
+    settings = Settings()
+    model, _ = rasa_server.train(settings)
+    port = free_port()
+    rasa_url = f"http://127.0.0.1:{port}"
+    rasa = rasa_server.start_server(settings.model_copy(update={"rasa_url": rasa_url}), model, port)
+    examples: dict[str, list[str]] = defaultdict(list)
+    for e in read_folder(settings.nlu_dir / "tests"):
+        if e.language in settings_languages(settings):
+            examples[e.language].append(e.text)
+    results = []
+    try:
+        rasa_server.wait_until_up(rasa_url, rasa)
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            for kind in args.databases:
+                for mode in args.modes:
+                    for people in args.levels:
+                        url = database_url(kind, workdir, args.postgres)
+                        if url is None:
+                            print(f"skip {kind}: no PostgreSQL (set BENCH_POSTGRES_URL)", file=sys.stderr)
+                            continue
+                        run = await one_run(
+                            mode, kind, people, args.duration, url, rasa_url, rasa.pid, examples, workdir
+                        )
+                        results.append(run.summary())
+                        print(run.summary(), flush=True)
+    finally:
+        rasa.terminate()
+        rasa.wait(timeout=30)
+    save_json("load", results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    plot(results, RESULTS / "load.png")
+    rows = "\n".join(
+        f"| {r['mode']} | {r['database']} | {r['people']} | {r['updates_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['unanswered']} | {r['bot_errors']} | {r['bot_rss_mb']} | {r['rasa_rss_mb']} |"
+        for r in results
+    )
+    write_section(
+        "load",
+        f"""## The whole bot under load
+
+Reproduce: `make bench` (`python -m bench.load`). Machine: {machine()}.
+Each run: N simulated people for {args.duration:.0f} s, each waiting for the bot's answer, then
+thinking {THINK_S[0]}–{THINK_S[1]} s; scripts mix onboarding, free text from `nlu/tests/` in all
+languages, menus, and hand-offs ({HANDOFF_SHARE:.0%}) answered by a simulated mediator. The bot is the
+real process (`approdo run`) against the Bot API double with its flood limits off and the
+bot's own 30 msg/s limiter off (`TELEGRAM_MAX_RATE=0`), so that these numbers are the bot's,
+not Telegram's. Latency: from the update handed to the bot (getUpdates answer or webhook
+POST) to its first reply call for that chat. RSS: peak, sampled every 0.5 s.
+
+| mode | database | people | updates/s | p50 ms | p95 ms | p99 ms | unanswered | bot errors | bot RSS MB | Rasa RSS MB |
+|---|---|---|---|---|---|---|---|---|---|---|
+{rows}
+
+![latency against load](bench/load.png)
+
+Telegram itself lets a bot send about 30 messages per second in all; the rows above show
+how far the bot's own capacity is from that cap.
+""",
+    )
+
+
+def settings_languages(settings: Settings) -> tuple[str, ...]:
+    from bot.taxonomy import load_taxonomy
+
+    return load_taxonomy(settings.content_dir).languages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS))
+    parser.add_argument("--duration", type=float, default=DURATION_S)
+    parser.add_argument("--modes", nargs="+", default=["polling", "webhook"])
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--postgres", default=os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
+    )
+    asyncio.run(main_async(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

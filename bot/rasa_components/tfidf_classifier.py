@@ -1,0 +1,102 @@
+"""An intent classifier over sublinear TF-IDF of character and word n-grams.
+
+Rasa's LogisticRegressionClassifier sees raw n-gram counts, so long or repetitive
+messages weigh more than short ones; scaling the counts (1 + log tf, idf, L2 norm)
+before a logistic regression made domain accuracy on nlu/tests/ clearly better
+(docs/nlu.md has the comparison). Everything needed is in the component: it reads the
+message text itself, so no featurizer runs before it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import joblib
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline, make_union
+
+MODEL_FILE = "tfidf_classifier.joblib"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TfidfIntentClassifier(GraphComponent, IntentClassifier):  # type: ignore[misc]
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"C": 20.0, "char_ngram_max": 5, "word_ngram_max": 2, "max_iter": 3000, "ranking_length": 10}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        pipeline: Pipeline | None = None,
+    ) -> None:
+        self.config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.pipeline = pipeline
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TfidfIntentClassifier:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)]
+        features = make_union(
+            TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(1, self.config["char_ngram_max"]), sublinear_tf=True
+            ),
+            TfidfVectorizer(
+                analyzer="word", ngram_range=(1, self.config["word_ngram_max"]), sublinear_tf=True
+            ),
+        )
+        classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"], random_state=42)
+        self.pipeline = make_pipeline(features, classifier)
+        self.pipeline.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
+        with self._model_storage.write_to(self._resource) as directory:
+            joblib.dump(self.pipeline, directory / MODEL_FILE)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> TfidfIntentClassifier:
+        try:
+            with model_storage.read_from(resource) as directory:
+                pipeline = joblib.load(directory / MODEL_FILE)
+        except ValueError:  # not trained (e.g. no intent examples)
+            pipeline = None
+        return cls(config, model_storage, resource, pipeline)
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self.pipeline is None:
+            return messages
+        texts = [m.get(TEXT) or "" for m in messages]
+        probabilities = self.pipeline.predict_proba(texts)
+        intents = self.pipeline.classes_
+        for message, row in zip(messages, probabilities, strict=True):
+            order = row.argsort()[::-1][: self.config["ranking_length"]]
+            ranking = [{"name": str(intents[i]), "confidence": float(row[i])} for i in order]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set("intent_ranking", ranking, add_to_output=True)
+        return messages
