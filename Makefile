@@ -9,12 +9,21 @@ RASA_VENV := .venv-rasa
 APPRODO   := $(VENV)/bin/approdo
 export RASA_TELEMETRY_ENABLED := false
 
-# Python >= 3.11 for the bot: the first of these that exists.
-PYTHON_BOT ?= $(firstword $(foreach p,python3.12 python3.11 python3.13,$(shell command -v $(p) 2>/dev/null)))
-# Python 3.10 for Rasa: on PATH, else pyenv's, else nothing (and a clear error below).
-PYTHON_RASA ?= $(or $(shell command -v python3.10 2>/dev/null),$(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.10.*/bin/python3.10))))
+# An interpreter counts only if it runs (pyenv shims exist for versions that are not
+# active) and has the right version. Candidates: on PATH first, then pyenv's versions.
+PYENV_ROOT_DIR := $(or $(shell pyenv root 2>/dev/null),$(PYENV_ROOT),$(HOME)/.pyenv)
+define find_python
+$(shell for p in $(1); do \
+  if $$p -c 'import sys; sys.exit(0 if $(2) else 1)' >/dev/null 2>&1; then command -v $$p || echo $$p; break; fi; \
+done)
+endef
+# Python >= 3.11 for the bot.
+PYTHON_BOT ?= $(call find_python,python3.12 python3.11 python3.13 python3 $(sort $(wildcard $(PYENV_ROOT_DIR)/versions/3.1[123].*/bin/python3)),sys.version_info >= (3$(comma) 11))
+# Python 3.10 for Rasa.
+PYTHON_RASA ?= $(call find_python,python3.10 $(wildcard $(PYENV_ROOT_DIR)/versions/3.10.*/bin/python3.10),sys.version_info[:2] == (3$(comma) 10))
+comma := ,
 
-.PHONY: help setup run test lint bench bench-nlu nlu-train clean
+.PHONY: help setup run test lint bench bench-nlu nlu-train clean print-pythons
 
 help:
 	@echo "make run    - the bot (terminal chat when TELEGRAM_BOT_TOKEN is unset)"
@@ -68,3 +77,7 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) models build locales/.compiled
+
+print-pythons:
+	@echo "bot:  $(PYTHON_BOT)"
+	@echo "rasa: $(PYTHON_RASA)"

@@ -61,12 +61,15 @@ class People:
             )
             session.commit()
 
-    def first_time(self, update_id: int) -> bool:
-        """Record an update id; False if it was already processed."""
+    def already_processed(self, update_id: int) -> bool:
+        with Session(self.engine) as session:
+            return session.get(ProcessedUpdate, update_id) is not None
+
+    def mark_processed(self, update_id: int) -> None:
+        """Remember a handled update (a second mark of the same id is harmless)."""
         with Session(self.engine) as session:
             session.add(ProcessedUpdate(update_id=update_id, created_at=datetime.now(UTC)))
             try:
                 session.commit()
             except IntegrityError:
-                return False
-        return True
+                session.rollback()

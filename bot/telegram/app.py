@@ -16,7 +16,6 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
@@ -35,6 +34,26 @@ CONTENT_REFRESH_SECONDS = 30.0
 BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 
+class ApprodoApplication(Application):  # type: ignore[type-arg]
+    """Processes each Telegram update at most once, even across restarts.
+
+    An update is marked done only after its handlers ran (and committed what they
+    wrote), so one that was fetched but not finished when the process died is handled
+    again when Telegram delivers it again; the relay ignores a message it already has.
+    """
+
+    async def process_update(self, update: object) -> None:
+        services = self.bot_data.services
+        if not isinstance(update, Update) or services is None:
+            await super().process_update(update)
+            return
+        if await asyncio.to_thread(services.people.already_processed, update.update_id):
+            log.info("update %s already processed: skipped", update.update_id)
+            return
+        await super().process_update(update)
+        await asyncio.to_thread(services.people.mark_processed, update.update_id)
+
+
 def build_application(settings: Settings, services: Services) -> BotApplication:
     """The application with every handler; `settings.telegram_api_url` points it at
     another Bot API server (a self-hosted one, or the tests' double)."""
@@ -42,6 +61,7 @@ def build_application(settings: Settings, services: Services) -> BotApplication:
     builder = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
+        .application_class(ApprodoApplication)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(64)
         .post_init(_post_init)
@@ -59,8 +79,6 @@ def build_application(settings: Settings, services: Services) -> BotApplication:
     application.bot_data.staff = staff
     private = filters.ChatType.PRIVATE
 
-    # Group -1: an update Telegram delivers twice is dropped before any handler runs.
-    application.add_handler(TypeHandler(Update, handlers.skip_duplicates), group=-1)
     # Group 0: the mediators' group, /stop, ratings, and the relay of a person's messages
     # while their case is open (each of these stops the update).
     staff.add_handlers(application)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop
 
 from bot.core.model import Outcome
 from bot.telegram.context import BotContext
@@ -31,13 +30,6 @@ async def carry_out(context: BotContext, chat_id: int, outcome: Outcome) -> None
     await send_replies(context, chat_id, [*outcome.replies, *follow_up])
     if outcome.effects and context.staff is not None:
         context.staff.wake.set()
-
-
-async def skip_duplicates(update: Update, context: BotContext) -> None:
-    """Stop an update Telegram delivers a second time (after a restart or a retry)."""
-    if not context.services.people.first_time(update.update_id):
-        log.info("update %s already processed: skipped", update.update_id)
-        raise ApplicationHandlerStop
 
 
 async def command(update: Update, context: BotContext) -> None:
