@@ -73,7 +73,8 @@ bench-nlu: setup
 
 bench: setup
 	$(VENV)/bin/python -m bench.nlu
-	$(VENV)/bin/python -m bench.load
+	BENCH_POSTGRES_URL=$${BENCH_POSTGRES_URL:-$$(bash .ci/postgres.sh)} $(VENV)/bin/python -m bench.load
+	BENCH_POSTGRES_URL=$${BENCH_POSTGRES_URL:-$$(bash .ci/postgres.sh)} $(VENV)/bin/python -m bench.faults
 
 clean:
 	rm -rf $(VENV) $(RASA_VENV) models build locales/.compiled

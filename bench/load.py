@@ -7,11 +7,9 @@ import argparse
 import asyncio
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,22 +17,15 @@ from typing import Any
 
 import httpx
 import psutil
-from sqlalchemy import text
-from sqlmodel import Session
 
+from bench.harness import GROUP_ID, MEDIATOR, prepare_database, start_bot, start_rasa, stop, wait_ready
 from bench.report import RESULTS, machine, percentile, save_json, write_section
-from bot import rasa_server
 from bot.core import actions
 from bot.nlu_data import read_folder
 from bot.nlu_eval_run import free_port
-from bot.settings import PROJECT_ROOT, Settings
-from bot.store import db
-from bot.store.content_files import read_content
-from bot.store.sync import sync_content
-from tests.helpers.bot_api import TOKEN, BotAPIDouble, button_tap, group_message, private_message
+from bot.settings import Settings
+from tests.helpers.bot_api import BotAPIDouble, button_tap, group_message, private_message
 
-GROUP_ID = -1009999
-MEDIATOR = 777
 LEVELS = (10, 50, 200, 500)
 DURATION_S = 20.0
 THINK_S = (0.5, 1.5)
@@ -163,19 +154,6 @@ async def mediator(api: MeasuringDouble, stop_at: float, deliver: Any) -> None:
         await asyncio.sleep(0.5)
 
 
-def database_url(kind: str, workdir: Path, postgres: str | None) -> str | None:
-    if kind == "sqlite":
-        return f"sqlite:///{workdir / f'bench-{uuid.uuid4().hex[:6]}.db'}"
-    if postgres is None:
-        return None
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    engine = db.make_engine(postgres)
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    engine.dispose()
-    return f"{postgres}{'&' if '?' in postgres else '?'}options=-csearch_path%3D{schema}"
-
-
 async def one_run(
     mode: str,
     kind: str,
@@ -187,37 +165,16 @@ async def one_run(
     examples: dict[str, list[str]],
     workdir: Path,
 ) -> Run:
-    db.upgrade(url)
-    engine = db.make_engine(url)
-    with Session(engine) as session:
-        sync_content(session, read_content(PROJECT_ROOT / "content"), author="bench")
-    engine.dispose()
     api = MeasuringDouble()
     api.members[MEDIATOR] = "member"
     await api.start()
-    env = {
-        **os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.url, "RASA_URL": rasa_url,
-        "DATABASE_URL": url, "MEDIATORS_CHAT_ID": str(GROUP_ID), "TELEGRAM_MAX_RATE": "0",
-    }  # fmt: skip
-    webhook_port = free_port()
-    if mode == "webhook":
-        env.update(
-            WEBHOOK_URL=f"http://127.0.0.1:{webhook_port}/telegram",
-            WEBHOOK_PORT=str(webhook_port),
-            WEBHOOK_SECRET="bench-secret",
-        )
-    log = (workdir / f"bot-{mode}-{kind}-{people}.log").open("w")
-    bot = subprocess.Popen(
-        [str(PROJECT_ROOT / ".venv" / "bin" / "approdo"), "run"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=PROJECT_ROOT,
-    )
+    webhook_port = free_port() if mode == "webhook" else None
+    log_path = workdir / f"bot-{mode}-{kind}-{people}.log"
+    bot = start_bot(api, rasa_url, url, log_path, webhook_port=webhook_port)
     run = Run(mode, kind, people)
     http = httpx.AsyncClient(timeout=10)
     try:
-        await _wait_ready(api, mode)
+        await wait_ready(api, webhook=mode == "webhook")
 
         async def deliver(update: dict[str, Any], chat: int) -> None:
             if mode == "polling":
@@ -251,37 +208,17 @@ async def one_run(
         await sampler
         run.latencies = [ms for _, ms in api.latencies]
     finally:
-        log.flush()
-        before_shutdown = (workdir / f"bot-{mode}-{kind}-{people}.log").stat().st_size
+        before_shutdown = log_path.stat().st_size
         await http.aclose()
-        bot.terminate()
-        try:
-            bot.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            bot.kill()
-        log.close()
+        stop(bot)
         await api.stop()
     # Errors while under load; PTB's last getUpdates at shutdown is not the bot's doing.
-    during = (workdir / f"bot-{mode}-{kind}-{people}.log").read_text()[:before_shutdown]
+    during = log_path.read_text()[:before_shutdown]
     errors = [line for line in during.splitlines() if " ERROR " in line]
     run.bot_errors = len(errors)
     for line in errors[:5]:
         print(f"  bot: {line}", file=sys.stderr)
     return run
-
-
-async def _wait_ready(api: MeasuringDouble, mode: str, timeout: float = 60.0) -> None:
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        if (
-            mode == "polling"
-            and api.sent("setMyCommands")
-            and any(c.method == "getUpdates" for c in api.calls)
-        ) or (mode == "webhook" and api.webhook):
-            await asyncio.sleep(0.5)
-            return
-        await asyncio.sleep(0.2)
-    raise RuntimeError("the bot did not start")
 
 
 async def _sample_rss(run: Run, bot_pid: int, rasa_pid: int, stop_at: float) -> None:
@@ -331,23 +268,19 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
 
 async def main_async(args: argparse.Namespace) -> None:
     settings = Settings()
-    model, _ = rasa_server.train(settings)
-    port = free_port()
-    rasa_url = f"http://127.0.0.1:{port}"
-    rasa = rasa_server.start_server(settings.model_copy(update={"rasa_url": rasa_url}), model, port)
+    rasa, rasa_url = start_rasa(settings)
     examples: dict[str, list[str]] = defaultdict(list)
     for e in read_folder(settings.nlu_dir / "tests"):
         if e.language in settings_languages(settings):
             examples[e.language].append(e.text)
     results = []
     try:
-        rasa_server.wait_until_up(rasa_url, rasa)
         with tempfile.TemporaryDirectory() as tmp:
             workdir = Path(tmp)
             for kind in args.databases:
                 for mode in args.modes:
                     for people in args.levels:
-                        url = database_url(kind, workdir, args.postgres)
+                        url = prepare_database(kind, workdir, args.postgres)
                         if url is None:
                             print(f"skip {kind}: no PostgreSQL (set BENCH_POSTGRES_URL)", file=sys.stderr)
                             continue
@@ -357,8 +290,7 @@ async def main_async(args: argparse.Namespace) -> None:
                         results.append(run.summary())
                         print(run.summary(), flush=True)
     finally:
-        rasa.terminate()
-        rasa.wait(timeout=30)
+        stop(rasa)
     save_json("load", results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     plot(results, RESULTS / "load.png")

@@ -426,20 +426,14 @@ class HandoffDesk:
                 blocked.add((item.case_id, item.id))
         return blocked
 
-    def done(self, item: OutboxItem, **changes: Any) -> None:
-        """Mark an item sent; apply changes to its case in the same transaction."""
+    def done(self, item: OutboxItem) -> None:
+        """Mark an item sent."""
         with Session(self.engine) as session:
             fresh = session.get(OutboxItem, item.id)
             if fresh is None:
                 return
             fresh.status, fresh.done_at, fresh.locked_until = "done", now(), None
             session.add(fresh)
-            if changes and fresh.case_id is not None:
-                case = session.get(Case, fresh.case_id)
-                if case is not None:
-                    for key, value in changes.items():
-                        setattr(case, key, value)
-                    session.add(case)
             session.commit()
 
     def retry_later(self, item: OutboxItem, *, after: float | None = None) -> None:

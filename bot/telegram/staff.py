@@ -275,7 +275,7 @@ class Staff:
         """One outbox item; its outcome (done, retry later, failed) is written back."""
         case = self.desk.case(item.case_id)
         try:
-            changes = await self._call(bot, item, case)
+            await self._call(bot, item, case)
         except RetryAfter as exc:
             delay = (
                 exc.retry_after.total_seconds()
@@ -299,7 +299,7 @@ class Staff:
             log.warning("outbox %s: %s, will retry", item.id, type(exc).__name__)
             self.desk.retry_later(item)
         else:
-            self.desk.done(item, **changes)
+            self.desk.done(item)
 
     async def _ensure_topic(self, bot: Bot, case: Case) -> int:
         if case.topic_id is not None:
@@ -319,25 +319,25 @@ class Staff:
         await bot.pin_chat_message(self.group_id, card.message_id, disable_notification=not case.priority)
         return case.topic_id
 
-    async def _call(self, bot: Bot, item: OutboxItem, case: Case | None) -> dict[str, Any]:
+    async def _call(self, bot: Bot, item: OutboxItem, case: Case | None) -> None:
         op, payload = item.operation, item.payload
         if op == "send_to_group":
             await bot.send_message(self.group_id, payload["text"], message_thread_id=payload.get("thread_id"))
-            return {}
+            return
         if case is None:
-            return {}
+            return
         if op == "create_topic":
             await self._ensure_topic(bot, case)
-            return {}
+            return
         if op == "copy_to_topic":
             thread = await self._ensure_topic(bot, case)
             await bot.copy_message(
                 self.group_id, case.chat_id, payload["message_id"], message_thread_id=thread
             )
-            return {}
+            return
         if op == "copy_to_person":
             await bot.copy_message(case.chat_id, self.group_id, payload["message_id"])
-            return {}
+            return
         if op == "send_to_person":
             rows = payload.get("buttons") or []
             markup = (
@@ -353,10 +353,9 @@ class Staff:
             await bot.send_message(
                 case.chat_id, payload["text"], parse_mode=ParseMode.HTML, reply_markup=markup
             )
-            return {}
+            return
         if op == "close_topic" and case.topic_id is not None:
             await bot.close_forum_topic(self.group_id, case.topic_id)
-        return {}
 
     async def housekeeping(self, bot: Bot) -> None:
         """Reminders for unclaimed cases and transcript retention, once a minute."""
