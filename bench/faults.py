@@ -31,7 +31,7 @@ from tests.helpers.bot_api import BotAPIDouble, button_tap, group_message, priva
 PEOPLE = 20
 MESSAGES = 15
 INTERVAL_S = 0.3
-SETTLE_S = 30.0
+SETTLE_S = 90.0
 
 
 class Ledger:

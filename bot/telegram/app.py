@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.telegram import handlers
 from bot.telegram.context import BotContext, BotData
+from bot.telegram.poller import poll
 from bot.telegram.staff import Staff
 
 log = logging.getLogger(__name__)
@@ -42,16 +44,23 @@ class ApprodoApplication(Application):  # type: ignore[type-arg]
     again when Telegram delivers it again; the relay ignores a message it already has.
     """
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.in_flight: set[int] = set()  # fetched by bot.telegram.poller, not finished yet
+
     async def process_update(self, update: object) -> None:
         services = self.bot_data.services
         if not isinstance(update, Update) or services is None:
             await super().process_update(update)
             return
-        if await asyncio.to_thread(services.people.already_processed, update.update_id):
-            log.info("update %s already processed: skipped", update.update_id)
-            return
-        await super().process_update(update)
-        await asyncio.to_thread(services.people.mark_processed, update.update_id)
+        try:
+            if await asyncio.to_thread(services.people.already_processed, update.update_id):
+                log.info("update %s already processed: skipped", update.update_id)
+                return
+            await super().process_update(update)
+            await asyncio.to_thread(services.people.mark_processed, update.update_id)
+        finally:
+            self.in_flight.discard(update.update_id)
 
 
 def build_application(settings: Settings, services: Services) -> BotApplication:
@@ -159,5 +168,24 @@ def run_application(settings: Settings) -> None:
             allowed_updates=Update.ALL_TYPES,
         )
     else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        asyncio.run(_run_polling(application))
     asyncio.run(http.aclose())
+
+
+async def _run_polling(application: BotApplication) -> None:
+    """Start, poll with bot.telegram.poller until SIGINT/SIGTERM, stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with application:
+        await application.bot.delete_webhook()
+        await _post_init(application)
+        await application.start()
+        poller = asyncio.create_task(poll(application, stop=stop))
+        await stop.wait()
+        poller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poller
+        await application.stop()
+        await _post_shutdown(application)

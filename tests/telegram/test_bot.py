@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 import pytest
@@ -12,6 +14,7 @@ from bot.i18n import Words
 from bot.logs import configure_logging
 from bot.store.models import FeedbackRow, PersonRow
 from bot.telegram.app import set_commands
+from bot.telegram.poller import next_offset, poll
 from tests.helpers.bot_api import button_tap, private_message
 from tests.telegram.conftest import Harness
 
@@ -232,3 +235,35 @@ async def test_rasa_down_answers_with_keyword_rules_and_logs_once(
     assert shelter is not None and shelter.title in texts[0]
     assert "800 290 290" in texts[1]
     assert caplog.text.count("NLU unavailable") == 1
+
+
+async def test_edited_message_is_answered_as_new_text(harness: Harness) -> None:
+    chat = 3012
+    update = private_message(chat, "dove posso dormire stanotte")
+    await harness.send({"edited_message": {**update["message"], "edit_date": update["message"]["date"]}})
+    assert harness.texts_to(chat) and "Sammartini" in harness.texts_to(chat)[0]
+
+
+async def test_polling_end_to_end_survives_a_malformed_update(harness: Harness) -> None:
+    """The real loop: getUpdates long polling over HTTP, then the reply; an update that
+    cannot be read is skipped instead of blocking the ones after it."""
+    app = harness.app
+    stop = asyncio.Event()
+    await app.start()
+    poller = asyncio.create_task(poll(app, stop=stop))
+    try:
+        harness.api.updates.append({"update_id": next(harness.api.update_ids), "message": {"message_id": 1}})
+        harness.api.push(private_message(3013, "/start", language="uk"))
+        first = await harness.api.wait_for(lambda: harness.texts_to(3013))
+        assert first[0] == Words("uk")("start.welcome")
+    finally:
+        stop.set()
+        poller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poller
+        await app.stop()
+
+
+def test_the_offset_waits_for_unfinished_updates() -> None:
+    assert next_offset({7, 9}, 12) == 7
+    assert next_offset(set(), 12) == 13
