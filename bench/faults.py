@@ -282,7 +282,7 @@ async def new_double() -> BotAPIDouble:
     return api
 
 
-async def main_async(postgres: str | None) -> list[dict[str, Any]]:
+async def main_async(postgres: str | None, only: str | None = None) -> list[dict[str, Any]]:
     settings = Settings()
     rasa, rasa_url = start_rasa(settings)
     results = []
