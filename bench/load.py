@@ -253,7 +253,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     for r in results:
         groups[f"{r['mode']} · {r['database']}"].append(r)
     for label, rows in groups.items():
-        rows.sort(key=lambda r: r["updates_per_s"])
+        rows.sort(key=lambda r: r["people"])
         ax.plot(
             [r["updates_per_s"] for r in rows], [r["p95_ms"] for r in rows], marker="o", label=f"p95 {label}"
         )

@@ -13,6 +13,7 @@ from bot.conversation import Conversation, Thresholds
 from bot.core.keywords import KeywordClassifier
 from bot.core.model import Effect, ForgetPerson, OpenCase, Reply
 from bot.handoff import HandoffDesk
+from bot.langid import detect_language
 from bot.nlu_client import NLUClient
 from bot.nlu_data import read_folder
 from bot.settings import Settings
@@ -68,4 +69,6 @@ def build_services(
         keywords=KeywordClassifier.from_examples(read_folder(settings.nlu_dir)),
         thresholds=Thresholds(answer=settings.answer_threshold, unsure=settings.unsure_threshold),
     )
+    # Load the language models now, not on the first person's message.
+    detect_language("warm up")
     return Services(settings, engine, taxonomy, people, content, conversation, HandoffDesk(engine, settings))
