@@ -267,3 +267,11 @@ async def test_polling_end_to_end_survives_a_malformed_update(harness: Harness) 
 def test_the_offset_waits_for_unfinished_updates() -> None:
     assert next_offset({7, 9}, 12) == 7
     assert next_offset(set(), 12) == 13
+
+
+async def test_a_429_on_a_reply_is_retried_after_retry_after(offline_harness: Harness) -> None:
+    h = offline_harness
+    h.api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    await h.send(private_message(4002, "/help"))
+    assert h.texts_to(4002) == [Words("it")("help.text")]
+    assert [c.method for c in h.api.rejected] == ["sendMessage"]
