@@ -15,7 +15,7 @@ import typer
 from bot.content_cli import content_app, db_app
 from bot.errors import ApprodoError, NLUUnavailable
 from bot.settings import Settings
-from bot.taxonomy import load_taxonomy
+from bot.taxonomy import OTHER_PROVINCE, load_taxonomy
 
 app = typer.Typer(help="Approdo, a multilingual helpdesk for migrants in Lombardy.", no_args_is_help=True)
 nlu_app = typer.Typer(help="Train, serve and evaluate the NLU.", no_args_is_help=True)
@@ -135,7 +135,7 @@ def shell(
     taxonomy = load_taxonomy(settings.content_dir)
     if lang is not None and lang not in taxonomy.answer_languages:
         raise typer.BadParameter(f"one of {', '.join(taxonomy.answer_languages)}", param_hint="--lang")
-    if province is not None and province not in (*taxonomy.provinces, "other"):
+    if province is not None and province not in (*taxonomy.provinces, OTHER_PROVINCE):
         raise typer.BadParameter(f"one of {', '.join(taxonomy.provinces)}, other", param_hint="--province")
     asyncio.run(run_terminal(settings, language=lang, province=province))
 

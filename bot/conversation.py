@@ -23,15 +23,13 @@ from bot.i18n import Words, language_name
 from bot.langid import choose_language, reply_language
 from bot.nlu_client import NLUClient, Parse, clean_text
 from bot.store.lookup import ContentStore
-from bot.store.people import People
-from bot.taxonomy import Taxonomy
+from bot.store.people import RECENT_TOPICS, People
+from bot.taxonomy import OTHER_PROVINCE, Taxonomy
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LANGUAGE = "en"
 RECENT_MESSAGES = 5
-OTHER_PROVINCE = "other"
-MEDIA_KINDS = ("voice", "photo", "document", "sticker", "video", "audio")
 
 
 @dataclass(frozen=True)
@@ -253,7 +251,7 @@ class Conversation:
         )
         if found is None:
             return Outcome([Reply(escape(words("answer.missing")), ((self.mediator_button(words),),))])
-        person.recent_topics = [*person.recent_topics, topic][-5:]
+        person.recent_topics = [*person.recent_topics, topic][-RECENT_TOPICS:]
         safety = is_safety(topic, self.taxonomy)
         text = answer_text(found, words, safety=safety)
         if found.sensitivity == "yellow":

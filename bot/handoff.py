@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.core import actions
-from bot.core.handoff import OfficeHours, case_title
+from bot.core.handoff import OfficeHours
 from bot.core.model import OpenCase, Person, Reply
 from bot.i18n import Words, babel_locale
 from bot.settings import Settings
@@ -32,6 +32,11 @@ CARD_MESSAGES = 5
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def minutes_waiting(case: Case) -> int:
+    """Whole minutes since the case opened."""
+    return int((now() - _aware(case.opened_at)).total_seconds() // 60)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -77,8 +82,7 @@ class HandoffDesk:
             for text in recent[-CARD_MESSAGES:]:
                 session.add(CaseMessage(case_id=case.id, direction="in", text=text, created_at=now()))
             if self.group_id is not None:
-                title = case_title(case.id, case.language, case.province, case.domain, priority=case.priority)
-                self._enqueue(session, case.id, "create_topic", {"title": title})
+                self._enqueue(session, case.id, "create_topic", {})
             session.commit()
         return [self._opened_reply(words, priority=effect.priority)]
 

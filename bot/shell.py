@@ -14,6 +14,7 @@ from typing import TextIO
 from bot.core.model import Button, Outcome
 from bot.core.render import plain_text
 from bot.services import Services
+from bot.taxonomy import OTHER_PROVINCE
 
 SHELL_KEY = "shell:local"
 
@@ -32,7 +33,7 @@ class Shell:
         if language:
             person.language = language
         if province:
-            person.province = None if province == "other" else province
+            person.province = None if province == OTHER_PROVINCE else province
         if language and province:
             person.onboarded = True
         self.services.people.save(person)

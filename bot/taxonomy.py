@@ -9,6 +9,8 @@ from pathlib import Path
 import yaml
 
 GENERAL = "general"
+# The province choice "other / I don't know": no province is kept.
+OTHER_PROVINCE = "other"
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,6 @@ class Person:
     onboarded: bool = False
     unsure_count: int = 0
     recent_topics: list[str] = field(default_factory=list)
-    in_case: bool = False
     banned: bool = False
 
 

@@ -16,9 +16,10 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHa
 
 from bot.core import actions
 from bot.core.handoff import STAFF_COMMANDS, case_title, parse_command
-from bot.handoff import HandoffDesk, _aware, now
+from bot.handoff import HandoffDesk, minutes_waiting
 from bot.i18n import Words
 from bot.store.models import Case, OutboxItem
+from bot.taxonomy import OTHER_PROVINCE
 from bot.telegram.context import BotContext
 from bot.telegram.send import NO_PREVIEW
 
@@ -188,7 +189,7 @@ class Staff:
             await self.say(context.bot, thread, w("staff.note_saved"))
         elif name in ("lang", "province"):
             value = args[0].lower() if args else ""
-            allowed = taxonomy.answer_languages if name == "lang" else (*taxonomy.provinces, "other")
+            allowed = taxonomy.answer_languages if name == "lang" else (*taxonomy.provinces, OTHER_PROVINCE)
             if value not in allowed:
                 await self.say(context.bot, thread, w("staff.bad_value", value=value or "-"))
                 return
@@ -210,7 +211,7 @@ class Staff:
             return w("staff.queue_empty")
         lines = []
         for case in cases:
-            minutes = int((now() - _aware(case.opened_at)).total_seconds() // 60)
+            minutes = minutes_waiting(case)
             claimed = " ✋" if case.claimed_by else ""
             flag = "🔴 " if case.priority else ""
             lines.append(
@@ -368,7 +369,7 @@ class Staff:
 
     async def remind_and_purge(self) -> None:
         for case in await asyncio.to_thread(self.desk.due_reminders):
-            minutes = int((now() - _aware(case.opened_at)).total_seconds() // 60)
+            minutes = minutes_waiting(case)
             self.desk.enqueue(
                 None,
                 "send_to_group",
