@@ -17,8 +17,15 @@ from bot.errors import ApprodoError, NLUUnavailable
 from bot.settings import Settings
 from bot.taxonomy import OTHER_PROVINCE, load_taxonomy
 
-app = typer.Typer(help="Approdo, a multilingual helpdesk for migrants in Lombardy.", no_args_is_help=True)
-nlu_app = typer.Typer(help="Train, serve and evaluate the NLU.", no_args_is_help=True)
+# No locals in crash reports: they would put people's messages on stderr.
+app = typer.Typer(
+    help="Approdo, a multilingual helpdesk for migrants in Lombardy.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+nlu_app = typer.Typer(
+    help="Train, serve and evaluate the NLU.", no_args_is_help=True, pretty_exceptions_show_locals=False
+)
 app.add_typer(nlu_app, name="nlu")
 app.add_typer(content_app, name="content")
 app.add_typer(db_app, name="db")

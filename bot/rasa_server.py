@@ -50,9 +50,11 @@ def model_path(settings: Settings, name: str = MODEL_NAME) -> Path:
 
 
 def fingerprint(config: Path, files: list[Path]) -> str:
-    """A hash of the pipeline and the training data: the model is rebuilt when it changes."""
+    """A hash of the pipeline, our own Rasa components and the training data: the model is
+    rebuilt when any of them changes."""
     digest = hashlib.sha256()
-    for path in [config, *files]:
+    components = sorted((Path(__file__).parent / "rasa_components").glob("*.py"))
+    for path in [config, *components, *files]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import joblib
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -23,6 +24,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
+from sklearn.utils.extmath import softmax
 
 MODEL_FILE = "tfidf_classifier.joblib"
 
@@ -44,6 +46,18 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
         self._model_storage = model_storage
         self._resource = resource
         self.pipeline = pipeline
+        self._weights = self._contiguous_weights(pipeline)
+
+    @staticmethod
+    def _contiguous_weights(pipeline: Pipeline | None) -> np.ndarray | None:
+        """The classifier's weights transposed once, in C order.
+
+        A sparse matrix times an F-ordered array (what ``coef_.T`` is) makes scipy copy the
+        whole 29 × 250k weight matrix on every call: 8 ms of a 12 ms parse.
+        """
+        if pipeline is None:
+            return None
+        return np.ascontiguousarray(pipeline.steps[-1][1].coef_.T)
 
     @classmethod
     def create(
@@ -68,6 +82,7 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
         classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"], random_state=42)
         self.pipeline = make_pipeline(features, classifier)
         self.pipeline.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
+        self._weights = self._contiguous_weights(self.pipeline)
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump(self.pipeline, directory / MODEL_FILE)
         return self._resource
@@ -89,11 +104,13 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
         return cls(config, model_storage, resource, pipeline)
 
     def process(self, messages: list[Message]) -> list[Message]:
-        if self.pipeline is None:
+        if self.pipeline is None or self._weights is None:
             return messages
-        texts = [m.get(TEXT) or "" for m in messages]
-        probabilities = self.pipeline.predict_proba(texts)
-        intents = self.pipeline.classes_
+        features, classifier = self.pipeline.steps[0][1], self.pipeline.steps[-1][1]
+        vectors = features.transform([m.get(TEXT) or "" for m in messages])
+        # The same numbers as the pipeline's predict_proba (multinomial logistic regression).
+        probabilities = softmax(np.asarray(vectors @ self._weights) + classifier.intercept_)
+        intents = classifier.classes_
         for message, row in zip(messages, probabilities, strict=True):
             order = row.argsort()[::-1][: self.config["ranking_length"]]
             ranking = [{"name": str(intents[i]), "confidence": float(row[i])} for i in order]

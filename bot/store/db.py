@@ -7,7 +7,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import create_engine
@@ -54,3 +55,11 @@ def alembic_config(url: str) -> Config:
 def upgrade(url: str) -> None:
     """Bring the database at url to the newest schema (Alembic `upgrade head`)."""
     command.upgrade(alembic_config(url), "head")
+
+
+def insert_or_merge(engine: Engine, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT that can take ON CONFLICT (SQLite and PostgreSQL both speak it): a write
+    in one round trip where the ORM would read the row first."""
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sqlalchemy import Table, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete
 
 from bot.core.model import Feedback, Person
+from bot.store.db import insert_or_merge
 from bot.store.models import FeedbackRow, PersonRow, ProcessedUpdate
 
 RECENT_TOPICS = 5
+# Every message reads and writes a person and an update id: these go through SQLAlchemy
+# Core, one statement each, not the ORM's session and unit of work.
+PERSON: Table = PersonRow.__table__  # type: ignore[attr-defined]
+PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
 
 
 class People:
@@ -21,8 +26,8 @@ class People:
         self.engine = engine
 
     def get(self, key: str) -> Person:
-        with Session(self.engine) as session:
-            row = session.get(PersonRow, key)
+        with self.engine.connect() as connection:
+            row = connection.execute(select(PERSON).where(PERSON.c.key == key)).first()
         if row is None:
             return Person(key=key)
         return Person(
@@ -32,17 +37,16 @@ class People:
         )  # fmt: skip
 
     def save(self, person: Person) -> None:
-        with Session(self.engine) as session:
-            row = session.get(PersonRow, person.key) or PersonRow(
-                key=person.key, updated_at=datetime.now(UTC)
-            )
-            row.language, row.second_language = person.language, person.second_language
-            row.province, row.onboarded = person.province, person.onboarded
-            row.unsure_count, row.banned = person.unsure_count, person.banned
-            row.recent_topics = person.recent_topics[-RECENT_TOPICS:]
-            row.updated_at = datetime.now(UTC)
-            session.add(row)
-            session.commit()
+        values = {
+            "language": person.language, "second_language": person.second_language,
+            "province": person.province, "onboarded": person.onboarded,
+            "unsure_count": person.unsure_count, "banned": person.banned,
+            "recent_topics": person.recent_topics[-RECENT_TOPICS:], "updated_at": datetime.now(UTC),
+        }  # fmt: skip
+        statement = insert_or_merge(self.engine, PERSON).values(key=person.key, **values)
+        statement = statement.on_conflict_do_update(index_elements=[PERSON.c.key], set_=values)
+        with self.engine.begin() as connection:
+            connection.execute(statement)
 
     def forget(self, key: str) -> None:
         with Session(self.engine) as session:
@@ -62,14 +66,16 @@ class People:
             session.commit()
 
     def already_processed(self, update_id: int) -> bool:
-        with Session(self.engine) as session:
-            return session.get(ProcessedUpdate, update_id) is not None
+        with self.engine.connect() as connection:
+            found = connection.execute(
+                select(PROCESSED.c.update_id).where(PROCESSED.c.update_id == update_id)
+            )
+            return found.first() is not None
 
     def mark_processed(self, update_id: int) -> None:
         """Remember a handled update (a second mark of the same id is harmless)."""
-        with Session(self.engine) as session:
-            session.add(ProcessedUpdate(update_id=update_id, created_at=datetime.now(UTC)))
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
+        statement = insert_or_merge(self.engine, PROCESSED).values(
+            update_id=update_id, created_at=datetime.now(UTC)
+        )
+        with self.engine.begin() as connection:
+            connection.execute(statement.on_conflict_do_nothing(index_elements=[PROCESSED.c.update_id]))
