@@ -97,6 +97,7 @@ class Run:
     bot_errors: int = 0
     bot_cpu: list[float] = field(default_factory=list)
     rasa_cpu: list[float] = field(default_factory=list)
+    generator_cpu: list[float] = field(default_factory=list)  # this process: people + the double
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -107,6 +108,7 @@ class Run:
             "bot_errors": self.bot_errors, "bot_rss_mb": round(self.bot_rss_mb, 1), "rasa_rss_mb": round(self.rasa_rss_mb, 1),
             "bot_cpu_pct": round(sum(self.bot_cpu) / len(self.bot_cpu), 0) if self.bot_cpu else None,
             "rasa_cpu_pct": round(sum(self.rasa_cpu) / len(self.rasa_cpu), 0) if self.rasa_cpu else None,
+            "generator_cpu_pct": round(sum(self.generator_cpu) / len(self.generator_cpu), 0) if self.generator_cpu else None,
         }  # fmt: skip
 
 
@@ -230,14 +232,15 @@ async def _sample_rss(run: Run, bot_pid: int, rasa_pid: int, stop_at: float) -> 
     from bench.report import rss_mb
 
     try:
-        bot, rasa = psutil.Process(bot_pid), psutil.Process(rasa_pid)
-        bot.cpu_percent(), rasa.cpu_percent()
+        bot, rasa, generator = psutil.Process(bot_pid), psutil.Process(rasa_pid), psutil.Process()
+        bot.cpu_percent(), rasa.cpu_percent(), generator.cpu_percent()
         while time.perf_counter() < stop_at:
             await asyncio.sleep(0.5)
             run.bot_rss_mb = max(run.bot_rss_mb, rss_mb(bot_pid))
             run.rasa_rss_mb = max(run.rasa_rss_mb, rss_mb(rasa_pid))
             run.bot_cpu.append(bot.cpu_percent())
             run.rasa_cpu.append(rasa.cpu_percent())
+            run.generator_cpu.append(generator.cpu_percent())
     except psutil.NoSuchProcess:
         return
 
@@ -304,7 +307,7 @@ async def main_async(args: argparse.Namespace) -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     plot(results, RESULTS / "load.png")
     rows = "\n".join(
-        f"| {r['mode']} | {r['database']} | {r['people']} | {r['updates_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['unanswered']} | {r['bot_errors']} | {r['bot_rss_mb']} | {r['rasa_rss_mb']} | {r['bot_cpu_pct']} | {r['rasa_cpu_pct']} |"
+        f"| {r['mode']} | {r['database']} | {r['people']} | {r['updates_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['unanswered']} | {r['bot_errors']} | {r['bot_rss_mb']} | {r['rasa_rss_mb']} | {r['bot_cpu_pct']} | {r['rasa_cpu_pct']} | {r['generator_cpu_pct']} |"
         for r in results
     )
     write_section(
@@ -320,8 +323,8 @@ bot's own 30 msg/s limiter off (`TELEGRAM_MAX_RATE=0`), so that these numbers ar
 not Telegram's. Latency: from the update handed to the bot (getUpdates answer or webhook
 POST) to its first reply call for that chat. RSS: peak, sampled every 0.5 s.
 
-| mode | database | people | updates/s | p50 ms | p95 ms | p99 ms | unanswered | bot errors | bot RSS MB | Rasa RSS MB | bot CPU % | Rasa CPU % |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| mode | database | people | updates/s | p50 ms | p95 ms | p99 ms | unanswered | bot errors | bot RSS MB | Rasa RSS MB | bot CPU % | Rasa CPU % | generator CPU % |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 {rows}
 
 ![latency against load](bench/load.png)

@@ -26,6 +26,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline, make_union
 from sklearn.utils.extmath import softmax
 
+from bot.rasa_components.text import normalise
+
 MODEL_FILE = "tfidf_classifier.joblib"
 
 
@@ -73,10 +75,16 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
         examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)]
         features = make_union(
             TfidfVectorizer(
-                analyzer="char_wb", ngram_range=(1, self.config["char_ngram_max"]), sublinear_tf=True
+                analyzer="char_wb",
+                ngram_range=(1, self.config["char_ngram_max"]),
+                sublinear_tf=True,
+                preprocessor=normalise,
             ),
             TfidfVectorizer(
-                analyzer="word", ngram_range=(1, self.config["word_ngram_max"]), sublinear_tf=True
+                analyzer="word",
+                ngram_range=(1, self.config["word_ngram_max"]),
+                sublinear_tf=True,
+                preprocessor=normalise,
             ),
         )
         classifier = LogisticRegression(C=self.config["C"], max_iter=self.config["max_iter"], random_state=42)
