@@ -7,6 +7,7 @@ import os
 import subprocess
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from tests.helpers.bot_api import TOKEN, BotAPIDouble
 
 GROUP_ID = -1009999
 MEDIATOR = 777
+WEBHOOK_SECRET = "bench-secret"
 
 
 def prepare_database(kind: str, workdir: Path, postgres: str | None) -> str | None:
@@ -67,7 +69,7 @@ def start_bot(
         env.update(
             WEBHOOK_URL=f"http://127.0.0.1:{webhook_port}/telegram",
             WEBHOOK_PORT=str(webhook_port),
-            WEBHOOK_SECRET="bench-secret",
+            WEBHOOK_SECRET=WEBHOOK_SECRET,
         )
     out = log.open("a")
     return subprocess.Popen(
@@ -79,12 +81,16 @@ def start_bot(
     )
 
 
-async def wait_ready(api: BotAPIDouble, *, webhook: bool, since: float = 0.0, timeout: float = 60.0) -> None:
-    """Until the bot polls (or has set its webhook) after `since` (time.monotonic())."""
+async def wait_ready(
+    api: BotAPIDouble, *, webhook: bool, since: float = 0.0, timeout: float = 60.0, count: int = 1
+) -> None:
+    """Until `count` bot processes poll (or have set their webhook) after `since`
+    (time.monotonic())."""
     deadline = time.monotonic() + timeout
+    ready = "setWebhook" if webhook else "getUpdates"
     while time.monotonic() < deadline:
-        methods = {c.method for c in api.calls if c.at >= since}
-        if ("setWebhook" if webhook else "getUpdates") in methods and "setMyCommands" in methods:
+        methods = Counter(c.method for c in api.calls if c.at >= since)
+        if methods[ready] >= count and methods["setMyCommands"] >= count:
             await asyncio.sleep(0.3)
             return
         await asyncio.sleep(0.1)

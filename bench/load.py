@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import random
 import sys
@@ -18,7 +19,16 @@ from typing import Any
 import httpx
 import psutil
 
-from bench.harness import GROUP_ID, MEDIATOR, prepare_database, start_bot, start_rasa, stop, wait_ready
+from bench.harness import (
+    GROUP_ID,
+    MEDIATOR,
+    WEBHOOK_SECRET,
+    prepare_database,
+    start_bot,
+    start_rasa,
+    stop,
+    wait_ready,
+)
 from bench.report import RESULTS, machine, percentile, save_json, write_section
 from bot.core import actions
 from bot.nlu_data import read_folder
@@ -88,6 +98,7 @@ class Run:
     mode: str
     database: str
     people: int
+    workers: int = 1
     updates: int = 0
     unanswered: int = 0
     latencies: list[float] = field(default_factory=list)
@@ -101,7 +112,7 @@ class Run:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "mode": self.mode, "database": self.database, "people": self.people, "updates": self.updates,
+            "mode": self.mode, "workers": self.workers, "database": self.database, "people": self.people, "updates": self.updates,
             "updates_per_s": round(self.updates / self.duration, 1) if self.duration else 0,
             "p50_ms": round(percentile(self.latencies, 50), 1), "p95_ms": round(percentile(self.latencies, 95), 1),
             "p99_ms": round(percentile(self.latencies, 99), 1), "unanswered": self.unanswered,
@@ -170,32 +181,39 @@ async def one_run(
     rasa_pid: int,
     examples: dict[str, list[str]],
     workdir: Path,
+    workers: int = 1,
 ) -> Run:
+    """One level of load. Webhook mode may run several bot processes: the generator plays
+    the load balancer in front of them, taking turns (they share the database)."""
+    if workers > 1 and mode != "webhook":
+        raise ValueError("several workers need webhook mode: getUpdates has one reader")
     api = MeasuringDouble()
     api.members[MEDIATOR] = "member"
     await api.start()
-    webhook_port = free_port() if mode == "webhook" else None
-    log_path = workdir / f"bot-{mode}-{kind}-{people}.log"
-    bot = start_bot(api, rasa_url, url, log_path, webhook_port=webhook_port)
-    run = Run(mode, kind, people)
+    ports = [free_port() for _ in range(workers)] if mode == "webhook" else [None]
+    logs = [workdir / f"bot-{mode}-{kind}-{people}-{workers}-{i}.log" for i in range(len(ports))]
+    bots = [
+        start_bot(api, rasa_url, url, log, webhook_port=port) for log, port in zip(logs, ports, strict=True)
+    ]
+    run = Run(mode, kind, people, workers=workers)
     http = httpx.AsyncClient(timeout=10)
+    turns = itertools.cycle(ports)
     try:
-        await wait_ready(api, webhook=mode == "webhook")
+        await wait_ready(api, webhook=mode == "webhook", count=len(bots))
 
         async def deliver(update: dict[str, Any], chat: int) -> None:
             if mode == "polling":
                 api.push(update)  # handed over (and timed) when getUpdates returns it
                 return
-            assert api.webhook is not None
             body = {"update_id": next(api.update_ids), **update}
             if chat:
                 api.hand(body, chat)
-            secret = {"X-Telegram-Bot-Api-Secret-Token": api.webhook[1] or ""}
-            await http.post(api.webhook[0], json=body, headers=secret)
+            secret = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+            await http.post(f"http://127.0.0.1:{next(turns)}/telegram", json=body, headers=secret)
 
         languages = list(examples)
         stop_at = time.perf_counter() + duration
-        sampler = asyncio.create_task(_sample_rss(run, bot.pid, rasa_pid, stop_at))
+        sampler = asyncio.create_task(_sample_rss(run, [b.pid for b in bots], rasa_pid, stop_at))
         start = time.perf_counter()
         tasks = [
             person(
@@ -214,31 +232,39 @@ async def one_run(
         await sampler
         run.latencies = [ms for _, ms in api.latencies]
     finally:
-        before_shutdown = log_path.stat().st_size
+        before_shutdown = [log.stat().st_size for log in logs]
         await http.aclose()
-        stop(bot)
+        for bot in bots:
+            stop(bot)
         await api.stop()
     # Errors while under load; PTB's last getUpdates at shutdown is not the bot's doing.
-    during = log_path.read_text()[:before_shutdown]
-    errors = [line for line in during.splitlines() if " ERROR " in line]
+    errors = [
+        line
+        for log, size in zip(logs, before_shutdown, strict=True)
+        for line in log.read_text()[:size].splitlines()
+        if " ERROR " in line
+    ]
     run.bot_errors = len(errors)
     for line in errors[:5]:
         print(f"  bot: {line}", file=sys.stderr)
     return run
 
 
-async def _sample_rss(run: Run, bot_pid: int, rasa_pid: int, stop_at: float) -> None:
-    """Peak memory and mean CPU (% of one core) of the bot and of Rasa."""
+async def _sample_rss(run: Run, bot_pids: list[int], rasa_pid: int, stop_at: float) -> None:
+    """Peak memory (of the largest bot process) and mean CPU (% of one core, all bot
+    processes together) of the bot, of Rasa and of this generator."""
     from bench.report import rss_mb
 
     try:
-        bot, rasa, generator = psutil.Process(bot_pid), psutil.Process(rasa_pid), psutil.Process()
-        bot.cpu_percent(), rasa.cpu_percent(), generator.cpu_percent()
+        bots = [psutil.Process(pid) for pid in bot_pids]
+        rasa, generator = psutil.Process(rasa_pid), psutil.Process()
+        for process in (*bots, rasa, generator):
+            process.cpu_percent()
         while time.perf_counter() < stop_at:
             await asyncio.sleep(0.5)
-            run.bot_rss_mb = max(run.bot_rss_mb, rss_mb(bot_pid))
+            run.bot_rss_mb = max(run.bot_rss_mb, *(rss_mb(pid) for pid in bot_pids))
             run.rasa_rss_mb = max(run.rasa_rss_mb, rss_mb(rasa_pid))
-            run.bot_cpu.append(bot.cpu_percent())
+            run.bot_cpu.append(sum(bot.cpu_percent() for bot in bots))
             run.rasa_cpu.append(rasa.cpu_percent())
             run.generator_cpu.append(generator.cpu_percent())
     except psutil.NoSuchProcess:
@@ -254,7 +280,8 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(8, 5))
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in results:
-        groups[f"{r['mode']} · {r['database']}"].append(r)
+        processes = f" · {r['workers']} processes" if r.get("workers", 1) > 1 else ""
+        groups[f"{r['mode']} · {r['database']}{processes}"].append(r)
     for label, rows in groups.items():
         rows.sort(key=lambda r: r["people"])
         ax.plot(
@@ -291,23 +318,27 @@ async def main_async(args: argparse.Namespace) -> None:
             workdir = Path(tmp)
             for kind in args.databases:
                 for mode in args.modes:
-                    for people in args.levels:
-                        url = prepare_database(kind, workdir, args.postgres)
-                        if url is None:
-                            print(f"skip {kind}: no PostgreSQL (set BENCH_POSTGRES_URL)", file=sys.stderr)
-                            continue
-                        run = await one_run(
-                            mode, kind, people, args.duration, url, rasa_url, rasa.pid, examples, workdir
-                        )
-                        results.append(run.summary())
-                        print(run.summary(), flush=True)
+                    # Several processes: webhook mode on PostgreSQL (SQLite is the one-process setup).
+                    several = mode == "webhook" and kind == "postgresql"
+                    for workers in args.workers if several else [1]:
+                        for people in args.levels:
+                            url = prepare_database(kind, workdir, args.postgres)
+                            if url is None:
+                                print(f"skip {kind}: no PostgreSQL (set BENCH_POSTGRES_URL)", file=sys.stderr)
+                                continue
+                            run = await one_run(
+                                mode, kind, people, args.duration, url, rasa_url, rasa.pid, examples, workdir,
+                                workers=workers,
+                            )  # fmt: skip
+                            results.append(run.summary())
+                            print(run.summary(), flush=True)
     finally:
         stop(rasa)
     save_json("load", results)
     RESULTS.mkdir(parents=True, exist_ok=True)
     plot(results, RESULTS / "load.png")
     rows = "\n".join(
-        f"| {r['mode']} | {r['database']} | {r['people']} | {r['updates_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['unanswered']} | {r['bot_errors']} | {r['bot_rss_mb']} | {r['rasa_rss_mb']} | {r['bot_cpu_pct']} | {r['rasa_cpu_pct']} | {r['generator_cpu_pct']} |"
+        f"| {r['mode']} | {r['workers']} | {r['database']} | {r['people']} | {r['updates_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['unanswered']} | {r['bot_errors']} | {r['bot_rss_mb']} | {r['rasa_rss_mb']} | {r['bot_cpu_pct']} | {r['rasa_cpu_pct']} | {r['generator_cpu_pct']} |"
         for r in results
     )
     write_section(
@@ -323,8 +354,8 @@ bot's own 30 msg/s limiter off (`TELEGRAM_MAX_RATE=0`), so that these numbers ar
 not Telegram's. Latency: from the update handed to the bot (getUpdates answer or webhook
 POST) to its first reply call for that chat. RSS: peak, sampled every 0.5 s.
 
-| mode | database | people | updates/s | p50 ms | p95 ms | p99 ms | unanswered | bot errors | bot RSS MB | Rasa RSS MB | bot CPU % | Rasa CPU % | generator CPU % |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| mode | bot processes | database | people | updates/s | p50 ms | p95 ms | p99 ms | unanswered | bot errors | bot RSS MB | Rasa RSS MB | bot CPU % | Rasa CPU % | generator CPU % |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 {rows}
 
 ![latency against load](bench/load.png)
@@ -347,6 +378,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=DURATION_S)
     parser.add_argument("--modes", nargs="+", default=["polling", "webhook"])
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1, 2], help="bot processes (webhook on PostgreSQL)"
+    )
     parser.add_argument(
         "--postgres", default=os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
     )

@@ -22,6 +22,7 @@ from bot.errors import NLUError
 from bot.i18n import Words, language_name
 from bot.langid import choose_language, reply_language
 from bot.nlu_client import NLUClient, Parse, clean_text
+from bot.store.db import run_blocking
 from bot.store.lookup import ContentStore
 from bot.store.people import RECENT_TOPICS, People
 from bot.taxonomy import OTHER_PROVINCE, Taxonomy
@@ -68,7 +69,7 @@ class Conversation:
 
     async def text(self, key: str, text: str, *, telegram_language: str | None = None) -> Outcome:
         """Free text: language → NLU → decision → answer."""
-        person = self.people.get(key)
+        person = await run_blocking(self.people.engine, self.people.get, key)
         if person.banned:
             return Outcome()
         gate = self.flood.check(key)
@@ -106,7 +107,7 @@ class Conversation:
             )
             last = outcome.replies[-1]
             outcome.replies[-1] = Reply(last.text, (*last.buttons, (offer,)))
-        self.people.save(person)
+        await run_blocking(self.people.engine, self.people.save, person)
         return outcome
 
     def command(self, key: str, name: str, *, telegram_language: str | None = None) -> Outcome:

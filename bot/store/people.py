@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete
 
 from bot.core.model import Feedback, Person
-from bot.store.db import insert_or_merge
+from bot.store.db import insert_or_merge, without_waiting_for_disk
 from bot.store.models import FeedbackRow, PersonRow, ProcessedUpdate
 
 RECENT_TOPICS = 5
@@ -46,6 +46,7 @@ class People:
         statement = insert_or_merge(self.engine, PERSON).values(key=person.key, **values)
         statement = statement.on_conflict_do_update(index_elements=[PERSON.c.key], set_=values)
         with self.engine.begin() as connection:
+            without_waiting_for_disk(connection)
             connection.execute(statement)
 
     def forget(self, key: str) -> None:
@@ -78,4 +79,5 @@ class People:
             update_id=update_id, created_at=datetime.now(UTC)
         )
         with self.engine.begin() as connection:
+            without_waiting_for_disk(connection)
             connection.execute(statement.on_conflict_do_nothing(index_elements=[PROCESSED.c.update_id]))

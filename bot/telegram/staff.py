@@ -18,6 +18,7 @@ from bot.core import actions
 from bot.core.handoff import STAFF_COMMANDS, case_title, parse_command
 from bot.handoff import HandoffDesk, minutes_waiting
 from bot.i18n import Words
+from bot.store.db import run_blocking
 from bot.store.models import Case, OutboxItem
 from bot.taxonomy import OTHER_PROVINCE
 from bot.telegram.context import BotContext
@@ -64,10 +65,16 @@ class Staff:
         message = update.effective_message
         if message is None:
             return
-        case = self.desk.open_case_of(f"telegram:{message.chat_id}")
+        case = await run_blocking(self.desk.engine, self.desk.open_case_of, f"telegram:{message.chat_id}")
         if case is None:
             return  # the conversation answers
-        self.desk.from_person(case, message_id=message.message_id, text=message.text or message.caption)
+        await run_blocking(
+            self.desk.engine,
+            self.desk.from_person,
+            case,
+            message_id=message.message_id,
+            text=message.text or message.caption,
+        )
         self.wake.set()
         raise ApplicationHandlerStop
 
@@ -274,7 +281,7 @@ class Staff:
 
     async def execute(self, bot: Bot, item: OutboxItem) -> None:
         """One outbox item; its outcome (done, retry later, failed) is written back."""
-        case = self.desk.case(item.case_id)
+        case = await run_blocking(self.desk.engine, self.desk.case, item.case_id)
         try:
             await self._call(bot, item, case)
         except RetryAfter as exc:
@@ -300,7 +307,7 @@ class Staff:
             log.warning("outbox %s: %s, will retry", item.id, type(exc).__name__)
             self.desk.retry_later(item)
         else:
-            self.desk.done(item)
+            await run_blocking(self.desk.engine, self.desk.done, item)
 
     async def _ensure_topic(self, bot: Bot, case: Case) -> int:
         if case.topic_id is not None:
