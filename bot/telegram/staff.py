@@ -259,11 +259,13 @@ class Staff:
     async def work(self, bot: Bot) -> None:
         """Send due outbox items forever; wakes early when something was queued."""
         while True:
+            # Cleared before looking, so an item queued while we look still wakes us
+            # (clearing after an empty look lost such wake-ups: up to a 0.5 s wait).
+            self.wake.clear()
             items = await asyncio.to_thread(self.desk.take_due)
             for item in items:
                 await self.execute(bot, item)
             if not items:
-                self.wake.clear()
                 try:
                     await asyncio.wait_for(self.wake.wait(), WORKER_IDLE_SECONDS)
                 except TimeoutError:
