@@ -49,6 +49,7 @@ class ApprodoApplication(Application):  # type: ignore[type-arg]
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.in_flight: set[int] = set()  # fetched by bot.telegram.poller, not finished yet
+        self.finished = asyncio.Event()  # set whenever one of them finishes
 
     async def process_update(self, update: object) -> None:
         services = self.bot_data.services
@@ -64,6 +65,7 @@ class ApprodoApplication(Application):  # type: ignore[type-arg]
             await run_blocking(people.engine, people.mark_processed, update.update_id)
         finally:
             self.in_flight.discard(update.update_id)
+            self.finished.set()
 
 
 def build_application(settings: Settings, services: Services) -> BotApplication:

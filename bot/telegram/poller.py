@@ -11,6 +11,7 @@ those already done.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -22,8 +23,9 @@ log = logging.getLogger(__name__)
 POLL_TIMEOUT = 10
 BATCH = 100
 MAX_BACKOFF = 30.0
-# Telegram answers at once while unfinished updates are still pending: wait this long
-# before asking again when a batch brought nothing new.
+# Telegram answers at once while unfinished updates are still pending: when a batch
+# brought nothing new, ask again as soon as one of them finishes (the offset can move),
+# or after this long. (A fixed 0.1 s wait put polling's p95 near 200 ms at 50 people.)
 BUSY_WAIT = 0.1
 
 
@@ -42,6 +44,7 @@ async def poll(application: Any, *, stop: asyncio.Event) -> None:
         while not stop.is_set():
             offset = next_offset(in_flight, highest)
             queued = {update_id for update_id in queued if update_id >= offset}
+            application.finished.clear()
             try:
                 batch = await _fetch(http, url, offset)
             except (httpx.HTTPError, ValueError) as exc:
@@ -52,7 +55,8 @@ async def poll(application: Any, *, stop: asyncio.Event) -> None:
             backoff = 1.0
             highest, fresh = await _queue(application, batch, highest, queued)
             if batch and not fresh:
-                await asyncio.sleep(BUSY_WAIT)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(application.finished.wait(), BUSY_WAIT)
 
 
 async def _fetch(http: httpx.AsyncClient, url: str, offset: int) -> list[Any]:
