@@ -262,7 +262,7 @@ class Staff:
             # Cleared before looking, so an item queued while we look still wakes us
             # (clearing after an empty look lost such wake-ups: up to a 0.5 s wait).
             self.wake.clear()
-            items = await asyncio.to_thread(self.desk.take_due)
+            items = await run_blocking(self.desk.engine, self.desk.take_due)
             for item in items:
                 await self.execute(bot, item)
             if not items:
