@@ -139,6 +139,8 @@ async def person(
     ]
     event = api.answered.setdefault(chat, asyncio.Event())
     step = 0
+    # People arrive spread over one thinking time, not all in the same millisecond.
+    await asyncio.sleep(rng.uniform(0, THINK_S[1]))
     while time.perf_counter() < stop_at:
         if step < len(script):
             update = script[step]

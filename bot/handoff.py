@@ -379,7 +379,8 @@ class HandoffDesk:
         lease (`locked_until`) lets a crashed worker's items be taken again.
         """
         moment = now()
-        with Session(self.engine) as session:
+        # Rows stay readable after the commit: no reload per item.
+        with Session(self.engine, expire_on_commit=False) as session:
             query = (
                 select(OutboxItem)
                 .where(OutboxItem.status == "pending", OutboxItem.not_before <= moment)
@@ -406,8 +407,6 @@ class HandoffDesk:
                 if len(taken) >= limit:
                     break
             session.commit()
-            for item in taken:
-                session.refresh(item)
         return taken
 
     @staticmethod

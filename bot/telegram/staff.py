@@ -262,9 +262,12 @@ class Staff:
             # Cleared before looking, so an item queued while we look still wakes us
             # (clearing after an empty look lost such wake-ups: up to a 0.5 s wait).
             self.wake.clear()
-            items = await run_blocking(self.desk.engine, self.desk.take_due)
-            for item in items:
-                await self.execute(bot, item)
+            try:
+                items = await run_blocking(self.desk.engine, self.desk.take_due)
+                await self.execute_all(bot, items)
+            except Exception as exc:  # e.g. the database busy: the leases expire, items return
+                log.error("outbox worker: %s, going on", type(exc).__name__)
+                items = []
             if not items:
                 try:
                     await asyncio.wait_for(self.wake.wait(), WORKER_IDLE_SECONDS)
@@ -278,8 +281,18 @@ class Staff:
             items = self.desk.take_due()
             if not items:
                 return
-            for item in items:
+            await self.execute_all(bot, items)
+
+    async def execute_all(self, bot: Bot, items: list[OutboxItem]) -> None:
+        """Items of different cases at once (take_due gives at most one per case, so each
+        case keeps its order); items of no case one after the other, as queued."""
+        caseless = [item for item in items if item.case_id is None]
+
+        async def in_order() -> None:
+            for item in caseless:
                 await self.execute(bot, item)
+
+        await asyncio.gather(in_order(), *(self.execute(bot, i) for i in items if i.case_id is not None))
 
     async def execute(self, bot: Bot, item: OutboxItem) -> None:
         """One outbox item; its outcome (done, retry later, failed) is written back."""

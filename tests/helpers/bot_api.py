@@ -46,6 +46,7 @@ class BotAPIDouble:
         self.deleted_topics: set[int] = set()
         self.members: dict[int, str] = {}
         self.failures: deque[tuple[str, int, dict[str, Any]]] = deque()
+        self.delays: deque[tuple[str, float]] = deque()
         self.rejected: list[Call] = []
         self.webhook: tuple[str, str | None] | None = None
         self._sent_times: deque[float] = deque()
@@ -86,6 +87,8 @@ class BotAPIDouble:
         for key in INTEGER_FIELDS & params.keys():
             params[key] = int(params[key])
         call = Call(method, params)
+        if self.delays and self.delays[0][0] == method:
+            await asyncio.sleep(self.delays.popleft()[1])  # a slow answer, like a far data centre
         if self.failures and self.failures[0][0] in (method, "*"):
             _, status, body = self.failures.popleft()
             self.rejected.append(call)
@@ -145,6 +148,9 @@ class BotAPIDouble:
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
         self.failures.append((method, status, body))
+
+    def delay_next(self, method: str, seconds: float) -> None:
+        self.delays.append((method, seconds))
 
     def sent(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         return [

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from telegram import Update
 
 from bot.core import actions
 from bot.i18n import Words
@@ -133,6 +134,18 @@ async def test_a_429_storm_delays_but_loses_and_doubles_nothing(desk: Harness) -
     copied = [c for c in copies_to(h, GROUP_ID) if c["message_thread_id"] == thread]
     assert len(copied) == 1
     assert len([c for c in h.api.rejected if c.method == "copyMessage"]) == 3
+
+
+async def test_a_slow_send_for_one_case_does_not_hold_up_another(desk: Harness) -> None:
+    h = desk
+    slow, quick = await open_case(h, 5011), await open_case(h, 5012)
+    for chat, text in ((5011, "prima"), (5012, "seconda")):  # both queued before the outbox runs
+        update = {"update_id": h.api.push(private_message(chat, text)), **private_message(chat, text)}
+        await h.app.process_update(Update.de_json(update, h.app.bot))
+    h.api.delay_next("copyMessage", 1.0)  # the first copy out, the slow case's, answers late
+    await h.staff.drain(h.app.bot)
+    threads = [c["message_thread_id"] for c in copies_to(h, GROUP_ID)]
+    assert threads == [quick, slow]  # finished in this order: the quick one did not wait
 
 
 async def test_a_5xx_from_telegram_is_retried_from_the_outbox(desk: Harness) -> None:
