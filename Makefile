@@ -73,6 +73,7 @@ bench-nlu: setup
 
 bench: setup
 	$(VENV)/bin/python -m bench.nlu
+	$(VENV)/bin/python -m bench.http_clients
 	BENCH_POSTGRES_URL=$${BENCH_POSTGRES_URL:-$$(bash .ci/postgres.sh)} $(VENV)/bin/python -m bench.load
 	BENCH_POSTGRES_URL=$${BENCH_POSTGRES_URL:-$$(bash .ci/postgres.sh)} $(VENV)/bin/python -m bench.faults
 

@@ -1,9 +1,11 @@
+import asyncio
 import json
 
 import httpx
 import pytest
 
 from bot.errors import NLUBadResponse, NLUUnavailable
+from bot.http_clients import client as bot_client
 from bot.nlu_client import MAX_TEXT_CHARS, NLUClient, clean_text, is_up
 
 
@@ -46,9 +48,28 @@ async def test_server_errors_become_nlu_unavailable() -> None:
 
 
 async def test_connection_refused_becomes_nlu_unavailable() -> None:
-    client = NLUClient(httpx.AsyncClient(), "http://127.0.0.1:9")
-    with pytest.raises(NLUUnavailable):
-        await client.parse("hello")
+    async with bot_client(5) as http:
+        with pytest.raises(NLUUnavailable):
+            await NLUClient(http, "http://127.0.0.1:9").parse("hello")
+
+
+async def test_a_server_that_never_answers_becomes_nlu_unavailable() -> None:
+    """A hung Rasa: the bot's client gives up at its timeout with an httpx error, which
+    the NLU client turns into NLUUnavailable (degraded mode), never a crash."""
+    accepted: list[asyncio.StreamWriter] = []
+
+    async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        accepted.append(writer)  # read nothing, answer nothing
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with bot_client(0.3) as http:
+            with pytest.raises(NLUUnavailable):
+                await NLUClient(http, f"http://127.0.0.1:{port}").parse("hello")
+        assert accepted  # it did connect: this was a read timeout, not a refusal
+    finally:
+        server.close()
 
 
 async def test_garbage_body_becomes_bad_response() -> None:

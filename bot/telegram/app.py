@@ -8,7 +8,6 @@ import logging
 import signal
 from typing import Any
 
-import httpx
 import uvloop
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -22,6 +21,7 @@ from telegram.ext import (
 )
 
 from bot.core.labels import COMMANDS
+from bot.http_clients import client, telegram_request
 from bot.i18n import Words
 from bot.logs import configure_logging
 from bot.services import Services, build_services
@@ -36,14 +36,6 @@ log = logging.getLogger(__name__)
 
 CONTENT_REFRESH_SECONDS = 30.0
 CONCURRENT_UPDATES = 64
-# Connections kept to the Bot API and to Rasa. httpcore looks at every pooled connection
-# (a poll() each) to place each request, so a big pool costs CPU on every call: with
-# PTB's default of 256, a quarter of the bot's CPU under load went there (py-spy,
-# bench.load). 16 keep-alive connections carry 160 requests/s even at a 100 ms round
-# trip to Telegram, beyond its 30 messages/s cap; a request waits for a free one
-# (POOL_WAIT_SECONDS) rather than failing.
-HTTP_POOL = 16
-POOL_WAIT_SECONDS = 30.0
 BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 
@@ -87,8 +79,7 @@ def build_application(settings: Settings, services: Services) -> BotApplication:
         .application_class(ApprodoApplication)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .connection_pool_size(HTTP_POOL)
-        .pool_timeout(POOL_WAIT_SECONDS)
+        .request(telegram_request())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -147,6 +138,8 @@ async def _post_shutdown(application: BotApplication) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    if application.bot_data.http is not None:
+        await application.bot_data.http.aclose()
 
 
 async def set_commands(application: BotApplication, services: Services) -> None:
@@ -173,12 +166,10 @@ def run_application(settings: Settings) -> None:
     configure_logging()
     # libuv's event loop, lighter per socket operation than asyncio's own.
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
-    http = httpx.AsyncClient(
-        timeout=settings.rasa_timeout_seconds,
-        limits=httpx.Limits(max_connections=HTTP_POOL, max_keepalive_connections=HTTP_POOL),
-    )
+    http = client(settings.rasa_timeout_seconds)
     services = build_services(settings, http=http)
     application = build_application(settings, services)
+    application.bot_data.http = http  # closed by _post_shutdown, in the loop that used it
     if settings.webhook_url:
         application.run_webhook(
             listen=settings.webhook_listen,
@@ -190,7 +181,6 @@ def run_application(settings: Settings) -> None:
         )
     else:
         asyncio.run(_run_polling(application))
-    asyncio.run(http.aclose())
 
 
 async def _run_polling(application: BotApplication) -> None:

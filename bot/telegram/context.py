@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.conversation import Conversation
@@ -19,6 +20,7 @@ class BotData:
     def __init__(self) -> None:
         self.services: Services | None = None
         self.staff: Staff | None = None
+        self.http: httpx.AsyncClient | None = None  # the Rasa client, closed at shutdown
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):

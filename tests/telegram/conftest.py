@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from telegram import Update
 
+from bot.http_clients import client
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.telegram.app import BotApplication, build_application
@@ -66,7 +67,7 @@ async def make_harness(
         **overrides,
     }
     settings = settings.model_copy(update=values)
-    http = httpx.AsyncClient(timeout=10)
+    http = client(10)  # the bot's own HTTP client, as `approdo run` builds it
     services = build_services(settings, http=http, engine=engine)
     app = build_application(settings, services)
     await app.initialize()
