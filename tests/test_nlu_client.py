@@ -69,7 +69,10 @@ async def test_a_server_that_never_answers_becomes_nlu_unavailable() -> None:
                 await NLUClient(http, f"http://127.0.0.1:{port}").parse("hello")
         assert accepted  # it did connect: this was a read timeout, not a refusal
     finally:
+        for writer in accepted:
+            writer.close()
         server.close()
+        await server.wait_closed()
 
 
 async def test_garbage_body_becomes_bad_response() -> None:
