@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from babel.dates import format_datetime
-from sqlalchemy import delete, or_, update
+from sqlalchemy import bindparam, delete, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -28,6 +28,7 @@ LOCK_SECONDS = 60
 MAX_BACKOFF_SECONDS = 60
 MAX_ATTEMPTS = 20
 CARD_MESSAGES = 5
+OPEN_CASE = select(Case).where(Case.open_key == bindparam("key"))
 
 
 def now() -> datetime:
@@ -58,8 +59,9 @@ class HandoffDesk:
     # -- the person's side -----------------------------------------------------------
 
     def open_case_of(self, person_key: str) -> Case | None:
+        """Asked for every message a person sends: the statement is built once (OPEN_CASE)."""
         with Session(self.engine) as session:
-            return session.exec(select(Case).where(Case.open_key == person_key)).first()
+            return session.exec(OPEN_CASE, params={"key": person_key}).first()
 
     def open_case(self, person: Person, chat_id: int, effect: OpenCase, recent: Sequence[str]) -> list[Reply]:
         """Open a case (one per person) and say so to the person, in their language."""

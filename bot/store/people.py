@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete
 
@@ -19,15 +19,32 @@ PERSON: Table = PersonRow.__table__  # type: ignore[attr-defined]
 PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
 
 
+PERSON_FIELDS = (
+    "language", "second_language", "province", "onboarded", "unsure_count", "banned",
+    "recent_topics", "updated_at",
+)  # fmt: skip
+
+
 class People:
     """The person table, behind plain get/save/forget."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Built once with bound parameters: SQLAlchemy then reuses their cache keys and
+        # compiled forms instead of rebuilding them on every message (py-spy, bench.load).
+        self._get = select(PERSON).where(PERSON.c.key == bindparam("key"))
+        upsert = insert_or_merge(engine, PERSON)
+        self._save = upsert.on_conflict_do_update(
+            index_elements=[PERSON.c.key], set_={name: upsert.excluded[name] for name in PERSON_FIELDS}
+        )
+        self._seen = select(PROCESSED.c.update_id).where(PROCESSED.c.update_id == bindparam("update_id"))
+        self._mark = insert_or_merge(engine, PROCESSED).on_conflict_do_nothing(
+            index_elements=[PROCESSED.c.update_id]
+        )
 
     def get(self, key: str) -> Person:
         with self.engine.connect() as connection:
-            row = connection.execute(select(PERSON).where(PERSON.c.key == key)).first()
+            row = connection.execute(self._get, {"key": key}).first()
         if row is None:
             return Person(key=key)
         return Person(
@@ -38,16 +55,14 @@ class People:
 
     def save(self, person: Person) -> None:
         values = {
-            "language": person.language, "second_language": person.second_language,
+            "key": person.key, "language": person.language, "second_language": person.second_language,
             "province": person.province, "onboarded": person.onboarded,
             "unsure_count": person.unsure_count, "banned": person.banned,
             "recent_topics": person.recent_topics[-RECENT_TOPICS:], "updated_at": datetime.now(UTC),
         }  # fmt: skip
-        statement = insert_or_merge(self.engine, PERSON).values(key=person.key, **values)
-        statement = statement.on_conflict_do_update(index_elements=[PERSON.c.key], set_=values)
         with self.engine.begin() as connection:
             without_waiting_for_disk(connection)
-            connection.execute(statement)
+            connection.execute(self._save, values)
 
     def forget(self, key: str) -> None:
         with Session(self.engine) as session:
@@ -68,16 +83,10 @@ class People:
 
     def already_processed(self, update_id: int) -> bool:
         with self.engine.connect() as connection:
-            found = connection.execute(
-                select(PROCESSED.c.update_id).where(PROCESSED.c.update_id == update_id)
-            )
-            return found.first() is not None
+            return connection.execute(self._seen, {"update_id": update_id}).first() is not None
 
     def mark_processed(self, update_id: int) -> None:
         """Remember a handled update (a second mark of the same id is harmless)."""
-        statement = insert_or_merge(self.engine, PROCESSED).values(
-            update_id=update_id, created_at=datetime.now(UTC)
-        )
         with self.engine.begin() as connection:
             without_waiting_for_disk(connection)
-            connection.execute(statement.on_conflict_do_nothing(index_elements=[PROCESSED.c.update_id]))
+            connection.execute(self._mark, {"update_id": update_id, "created_at": datetime.now(UTC)})
