@@ -348,7 +348,8 @@ async def main_async(args: argparse.Namespace) -> None:
         f"""## The whole bot under load
 
 Reproduce: `make bench` (`python -m bench.load`). Machine: {machine()}.
-Each run: N simulated people for {args.duration:.0f} s, each waiting for the bot's answer, then
+Each run: N simulated people for {args.duration:.0f} s, arriving at random moments over the first
+{THINK_S[1]} s, each waiting for the bot's answer, then
 thinking {THINK_S[0]}–{THINK_S[1]} s; scripts mix onboarding, free text from `nlu/tests/` in all
 languages, menus, and hand-offs ({HANDOFF_SHARE:.0%}) answered by a simulated mediator. The bot is the
 real process (`approdo run`) against the Bot API double with its flood limits off and the
