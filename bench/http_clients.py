@@ -15,10 +15,9 @@ from typing import Any
 import httpx
 import uvloop
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bench.report import machine, save_json, write_section
-from bot.http_clients import LIMITS, POOL_SIZE, POOL_WAIT_SECONDS, pooled_transport
+from bot.http_clients import LIMITS, POOL_SIZE, pooled_transport, telegram_request
 from tests.helpers.bot_api import TOKEN, BotAPIDouble
 
 CALLS = 3000
@@ -65,12 +64,7 @@ async def main_async(url: str) -> list[dict[str, Any]]:
     results = []
     for name, transport in transports.items():
         for in_flight in IN_FLIGHT:
-            request = HTTPXRequest(
-                connection_pool_size=POOL_SIZE,
-                pool_timeout=POOL_WAIT_SECONDS,
-                httpx_kwargs={"transport": transport()},
-            )
-            bot = Bot(TOKEN, base_url=f"{url}/bot", request=request)
+            bot = Bot(TOKEN, base_url=f"{url}/bot", request=telegram_request(transport()))
             await bot.initialize()
             try:
                 numbers = await _measure(

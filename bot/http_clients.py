@@ -1,10 +1,11 @@
 """The bot's HTTP clients: httpx's API over aiohttp's connection pool.
 
 Under load every reply is an HTTP call. httpx's own transport (httpcore on anyio) spent
-about 1.5 ms of CPU per request when 64 were in flight, and its pool looks at every
-pooled connection to place each request; the same httpx client over aiohttp's pool
-(httpx-aiohttp) spent under half of that (`python -m bench.http_clients`). Code keeps speaking
+1.3 ms of CPU per Bot API call with 64 in flight, and its pool looks at every pooled
+connection to place each request; the same httpx client over aiohttp's pool
+(httpx-aiohttp) spent 0.4 ms (`python -m bench.http_clients`). Code keeps speaking
 httpx: python-telegram-bot's HTTPXRequest and the Rasa client take these as they are.
+The transport holds the pool: httpx ignores a client's own limits once it has one.
 """
 
 from __future__ import annotations
@@ -29,13 +30,13 @@ def pooled_transport() -> AiohttpTransport:
 
 def client(timeout: float) -> httpx.AsyncClient:
     """An httpx client for a service the bot calls on every message (Rasa)."""
-    return httpx.AsyncClient(timeout=timeout, limits=LIMITS, transport=pooled_transport())
+    return httpx.AsyncClient(timeout=timeout, transport=pooled_transport())
 
 
-def telegram_request() -> HTTPXRequest:
-    """python-telegram-bot's request object on the same transport."""
+def telegram_request(transport: httpx.AsyncBaseTransport | None = None) -> HTTPXRequest:
+    """python-telegram-bot's request object on the bot's transport (or on `transport`,
+    for bench.http_clients to compare)."""
     return HTTPXRequest(
-        connection_pool_size=POOL_SIZE,
         pool_timeout=POOL_WAIT_SECONDS,
-        httpx_kwargs={"transport": pooled_transport()},
+        httpx_kwargs={"transport": transport or pooled_transport()},
     )

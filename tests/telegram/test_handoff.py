@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
-from telegram import Update
 
 from bot.core import actions
 from bot.i18n import Words
@@ -140,8 +139,7 @@ async def test_a_slow_send_for_one_case_does_not_hold_up_another(desk: Harness) 
     h = desk
     slow, quick = await open_case(h, 5011), await open_case(h, 5012)
     for chat, text in ((5011, "prima"), (5012, "seconda")):  # both queued before the outbox runs
-        update = {"update_id": h.api.push(private_message(chat, text)), **private_message(chat, text)}
-        await h.app.process_update(Update.de_json(update, h.app.bot))
+        await h.send(private_message(chat, text), drain=False)
     h.api.delay_next("copyMessage", 1.0)  # the first copy out, the slow case's, answers late
     await h.staff.drain(h.app.bot)
     threads = [c["message_thread_id"] for c in copies_to(h, GROUP_ID)]
