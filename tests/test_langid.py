@@ -1,8 +1,10 @@
+import math
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from bot.langid import choose_language, detect_language, reply_language
+from bot.langid import Profiles, _grams, choose_language, detect_language, reply_language
 from bot.nlu_data import read_folder
 from bot.settings import PROJECT_ROOT
 
@@ -60,6 +62,33 @@ def test_nothing_to_detect_in_emoji_or_digits() -> None:
     assert detect_language("🙏🙏🙏").language is None
     assert detect_language("12345").language is None
     assert detect_language("").confidence == 0.0
+
+
+def test_profiles_are_smoothed_naive_bayes_over_character_grams() -> None:
+    """The precomputed matrix gives what the formula says: add-½ smoothing over the
+    vocabulary of all languages, unseen grams included, normalised over the asked ones."""
+    counts = {
+        "it": Counter(_grams("dove dormo stanotte")),
+        "en": Counter(_grams("where do i sleep tonight")),
+        "fr": Counter(_grams("ou dormir ce soir")),
+    }
+    vocabulary = len(set().union(*counts.values()))
+    text = "dormo where zzz"
+    expected = {
+        lang: sum(
+            math.log((counts[lang][g] + 0.5) / (sum(counts[lang].values()) + 0.5 * vocabulary))
+            for g in _grams(text)
+        )
+        for lang in ("it", "en")
+    }
+    top = max(expected.values())
+    total = sum(math.exp(v - top) for v in expected.values())
+
+    got = Profiles(counts).probabilities(text, ("it", "en", "wo"))
+
+    assert got.keys() == {"it", "en"}
+    for lang, score in expected.items():
+        assert got[lang] == pytest.approx(math.exp(score - top) / total, rel=1e-12)
 
 
 def test_short_message_keeps_the_chosen_language() -> None:
