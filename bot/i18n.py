@@ -54,10 +54,12 @@ class Words:
         return format_date(day, format="long", locale=babel_locale(self.language))
 
 
+@cache
 def babel_locale(language: str) -> Locale:
     return Locale.parse("fil" if language == "tl" else language)
 
 
+@cache
 def language_name(code: str) -> str:
     """The language's own name for itself: "العربية", "ትግርኛ", "Wolof"."""
     locale = babel_locale(code)

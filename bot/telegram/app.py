@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from typing import Any
@@ -23,6 +24,7 @@ from telegram.ext import (
 from bot.core.labels import COMMANDS
 from bot.http_clients import client, telegram_request
 from bot.i18n import Words
+from bot.langid import load_models
 from bot.logs import configure_logging
 from bot.services import Services, build_services
 from bot.settings import Settings
@@ -131,6 +133,10 @@ async def _post_init(application: BotApplication) -> None:
     assert staff is not None
     tasks += staff.start_background(application.bot)
     application.bot_data.__dict__["tasks"] = tasks
+    load_models()
+    # Everything loaded so far lives as long as the process: out of the collector's sight,
+    # a full collection no longer walks it (it was a 110–135 ms pause each, under load).
+    gc.freeze()
 
 
 async def _post_shutdown(application: BotApplication) -> None:
