@@ -41,6 +41,9 @@ DURATION_S = 20.0
 THINK_S = (0.5, 1.5)
 ANSWER_TIMEOUT_S = 10.0
 HANDOFF_SHARE = 0.05
+# The simulated mediator closes each case this long after answering, and the person is
+# back with the bot: without it everyone ends up relaying to mediators, the cheapest path.
+CASE_OPEN_S = 3.0
 
 
 class MeasuringDouble(BotAPIDouble):
@@ -76,7 +79,8 @@ class MeasuringDouble(BotAPIDouble):
 
     def api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         result = super().api_sendMessage(params)
-        if int(params["chat_id"]) > 0:
+        # The rating request after a case closes answers no update of the person's.
+        if int(params["chat_id"]) > 0 and not _asks_for_rating(params):
             self._answer(int(params["chat_id"]))
         return result
 
@@ -85,6 +89,11 @@ class MeasuringDouble(BotAPIDouble):
         if int(params["from_chat_id"]) > 0:
             self._answer(int(params["from_chat_id"]))
         return result
+
+
+def _asks_for_rating(params: dict[str, Any]) -> bool:
+    rows = (params.get("reply_markup") or {}).get("inline_keyboard", [])
+    return any(str(b.get("callback_data", "")).startswith(f"{actions.RATE}:") for row in rows for b in row)
 
 
 def _chat_of(update: dict[str, Any]) -> int:
@@ -163,13 +172,18 @@ async def person(
 
 
 async def mediator(api: MeasuringDouble, stop_at: float, deliver: Any) -> None:
-    """Answers in every new case topic once."""
-    answered: set[int] = set()
+    """Answers in every new case topic once, and closes the case CASE_OPEN_S later."""
+    answered: dict[int, float] = {}
+    closed: set[int] = set()
     while time.perf_counter() < stop_at:
+        now = time.perf_counter()
         for thread in list(api.topics):
             if thread not in answered:
-                answered.add(thread)
+                answered[thread] = now
                 await deliver(group_message(GROUP_ID, thread, MEDIATOR, "Ciao, sono una mediatrice."), 0)
+            elif thread not in closed and now - answered[thread] >= CASE_OPEN_S:
+                closed.add(thread)
+                await deliver(group_message(GROUP_ID, thread, MEDIATOR, "/close"), 0)
         await asyncio.sleep(0.5)
 
 
@@ -351,7 +365,8 @@ Reproduce: `make bench` (`python -m bench.load`). Machine: {machine()}.
 Each run: N simulated people for {args.duration:.0f} s, arriving at random moments over the first
 {THINK_S[1]} s, each waiting for the bot's answer, then
 thinking {THINK_S[0]}–{THINK_S[1]} s; scripts mix onboarding, free text from `nlu/tests/` in all
-languages, menus, and hand-offs ({HANDOFF_SHARE:.0%}) answered by a simulated mediator. The bot is the
+languages, menus, and hand-offs ({HANDOFF_SHARE:.0%}) answered by a simulated mediator, who closes
+each case {CASE_OPEN_S:.0f} s after answering (the person is then back with the bot). The bot is the
 real process (`approdo run`) against the Bot API double with its flood limits off and the
 bot's own 30 msg/s limiter off (`TELEGRAM_MAX_RATE=0`), so that these numbers are the bot's,
 not Telegram's. Latency: from the update handed to the bot (getUpdates answer or webhook

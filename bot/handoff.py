@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from babel.dates import format_datetime
-from sqlalchemy import bindparam, delete, or_, update
+from sqlalchemy import bindparam, delete, func, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -29,6 +29,11 @@ MAX_BACKOFF_SECONDS = 60
 MAX_ATTEMPTS = 20
 CARD_MESSAGES = 5
 OPEN_CASE = select(Case).where(Case.open_key == bindparam("key"))
+MARK_DONE = (
+    update(OutboxItem)
+    .where(col(OutboxItem.id) == bindparam("item_id"))
+    .values(status="done", done_at=bindparam("done_at"), locked_until=None)
+)
 
 
 def now() -> datetime:
@@ -374,11 +379,13 @@ class HandoffDesk:
             self._enqueue(session, case_id, operation, payload)
             session.commit()
 
-    def take_due(self, limit: int = 20) -> list[OutboxItem]:
-        """Lock and return due items, oldest first, one per case (keeps each case in order).
+    def take_due(self, limit: int = 20) -> list[tuple[OutboxItem, Case | None]]:
+        """Lock and return due items, oldest first, one per case (keeps each case in order),
+        each with its case as it is now.
 
         On PostgreSQL two workers skip each other's rows (FOR UPDATE SKIP LOCKED); the
-        lease (`locked_until`) lets a crashed worker's items be taken again.
+        lease (`locked_until`) lets a crashed worker's items be taken again. An item in
+        flight is still pending, so the next one of its case waits for it.
         """
         moment = now()
         # Rows stay readable after the commit: no reload per item.
@@ -393,53 +400,41 @@ class HandoffDesk:
             if self.engine.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             candidates = session.exec(query).all()
-            blocked = self._cases_with_earlier_pending(session, candidates)
+            oldest = self._oldest_pending(session, {c.case_id for c in candidates if c.case_id is not None})
             taken: list[OutboxItem] = []
-            seen_cases: set[int] = set()
             for item in candidates:
-                if item.case_id is not None and (
-                    item.case_id in seen_cases or (item.case_id, item.id) in blocked
-                ):
+                if item.case_id is not None and oldest.get(item.case_id) != item.id:
                     continue
-                if item.case_id is not None:
-                    seen_cases.add(item.case_id)
                 item.locked_until = moment + timedelta(seconds=LOCK_SECONDS)
                 session.add(item)
                 taken.append(item)
                 if len(taken) >= limit:
                     break
+            case_ids = {item.case_id for item in taken if item.case_id is not None}
+            cases = (
+                {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_(case_ids))).all()}
+                if case_ids
+                else {}
+            )
             session.commit()
-        return taken
+        return [(item, cases.get(item.case_id) if item.case_id is not None else None) for item in taken]
 
     @staticmethod
-    def _cases_with_earlier_pending(
-        session: Session, candidates: Sequence[OutboxItem]
-    ) -> set[tuple[int, int | None]]:
-        """(case, item) pairs where an older item of the same case is still pending."""
-        blocked: set[tuple[int, int | None]] = set()
-        case_ids = {c.case_id for c in candidates if c.case_id is not None}
+    def _oldest_pending(session: Session, case_ids: set[int]) -> dict[int, int]:
+        """Each case's oldest pending item: the only one of the case that may go now."""
         if not case_ids:
-            return blocked
-        oldest: dict[int, int] = {}
-        for item in session.exec(
-            select(OutboxItem).where(OutboxItem.status == "pending", col(OutboxItem.case_id).in_(case_ids))
-        ).all():
-            assert item.case_id is not None
-            oldest[item.case_id] = min(oldest.get(item.case_id, item.id or 0), item.id or 0)
-        for item in candidates:
-            if item.case_id is not None and item.id != oldest.get(item.case_id):
-                blocked.add((item.case_id, item.id))
-        return blocked
+            return {}
+        rows = session.exec(
+            select(OutboxItem.case_id, func.min(OutboxItem.id))
+            .where(OutboxItem.status == "pending", col(OutboxItem.case_id).in_(case_ids))
+            .group_by(col(OutboxItem.case_id))
+        ).all()
+        return {case_id: item_id for case_id, item_id in rows if case_id is not None and item_id is not None}
 
     def done(self, item: OutboxItem) -> None:
-        """Mark an item sent."""
-        with Session(self.engine) as session:
-            fresh = session.get(OutboxItem, item.id)
-            if fresh is None:
-                return
-            fresh.status, fresh.done_at, fresh.locked_until = "done", now(), None
-            session.add(fresh)
-            session.commit()
+        """Mark an item sent: one statement, built once (this runs for every relay)."""
+        with self.engine.begin() as connection:
+            connection.execute(MARK_DONE, {"item_id": item.id, "done_at": now()})
 
     def retry_later(self, item: OutboxItem, *, after: float | None = None) -> None:
         """Try again after `after` seconds (Telegram's retry_after) or an exponential backoff."""

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 MEMBER_STATUSES = ("creator", "administrator", "member", "restricted")
 MEMBER_CACHE_SECONDS = 300.0
 WORKER_IDLE_SECONDS = 0.5
+BATCH = 20
+MAX_IN_FLIGHT = 64  # outbox items on their way at once
 HOUSEKEEPING_SECONDS = 60.0
 
 
@@ -39,6 +41,7 @@ class Staff:
         self.desk = desk
         self._members: dict[int, tuple[bool, float]] = {}
         self.wake = asyncio.Event()
+        self._caseless = asyncio.Lock()  # items of no case go out in the order queued
 
     @property
     def group_id(self) -> int:
@@ -257,22 +260,44 @@ class Staff:
         return [asyncio.create_task(self.work(bot)), asyncio.create_task(self.housekeeping(bot))]
 
     async def work(self, bot: Bot) -> None:
-        """Send due outbox items forever; wakes early when something was queued."""
+        """Send due outbox items forever. Batches overlap: new items go out while a slow
+        one (a topic being created) is still on its way; each finished item wakes the
+        loop, since the next item of its case may go now."""
+        in_flight: set[asyncio.Task[None]] = set()
+        try:
+            await self._work(bot, in_flight)
+        finally:  # shutdown: what is on its way stops; its leases bring it back later
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _work(self, bot: Bot, in_flight: set[asyncio.Task[None]]) -> None:
         while True:
             # Cleared before looking, so an item queued while we look still wakes us
             # (clearing after an empty look lost such wake-ups: up to a 0.5 s wait).
             self.wake.clear()
+            items: list[tuple[OutboxItem, Case | None]] = []
+            room = MAX_IN_FLIGHT - len(in_flight)
             try:
-                items = await run_blocking(self.desk.engine, self.desk.take_due)
-                await self.execute_all(bot, items)
-            except Exception as exc:  # e.g. the database busy: the leases expire, items return
+                if room > 0:
+                    items = await run_blocking(self.desk.engine, self.desk.take_due, min(room, BATCH))
+            except Exception as exc:  # e.g. the database busy: try again after a pause
                 log.error("outbox worker: %s, going on", type(exc).__name__)
-                items = []
-            if not items:
-                try:
-                    await asyncio.wait_for(self.wake.wait(), WORKER_IDLE_SECONDS)
-                except TimeoutError:
-                    pass
+            if items:
+                task = asyncio.create_task(self.execute_all(bot, items))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+                task.add_done_callback(self._batch_done)
+                continue
+            try:
+                await asyncio.wait_for(self.wake.wait(), WORKER_IDLE_SECONDS)
+            except TimeoutError:
+                pass
+
+    def _batch_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox batch: %s, going on", type(task.exception()).__name__)
+        self.wake.set()
 
     async def drain(self, bot: Bot, *, timeout: float = 10.0) -> None:
         """Send everything due now (tests and shutdown)."""
@@ -283,20 +308,22 @@ class Staff:
                 return
             await self.execute_all(bot, items)
 
-    async def execute_all(self, bot: Bot, items: list[OutboxItem]) -> None:
+    async def execute_all(self, bot: Bot, items: list[tuple[OutboxItem, Case | None]]) -> None:
         """Items of different cases at once (take_due gives at most one per case, so each
         case keeps its order); items of no case one after the other, as queued."""
-        caseless = [item for item in items if item.case_id is None]
+        caseless = [item for item, case in items if item.case_id is None]
 
         async def in_order() -> None:
-            for item in caseless:
-                await self.execute(bot, item)
+            async with self._caseless:
+                for item in caseless:
+                    await self.execute(bot, item, None)
 
-        await asyncio.gather(in_order(), *(self.execute(bot, i) for i in items if i.case_id is not None))
+        await asyncio.gather(
+            in_order(), *(self.execute(bot, item, case) for item, case in items if item.case_id is not None)
+        )
 
-    async def execute(self, bot: Bot, item: OutboxItem) -> None:
+    async def execute(self, bot: Bot, item: OutboxItem, case: Case | None) -> None:
         """One outbox item; its outcome (done, retry later, failed) is written back."""
-        case = await run_blocking(self.desk.engine, self.desk.case, item.case_id)
         try:
             await self._call(bot, item, case)
         except RetryAfter as exc:

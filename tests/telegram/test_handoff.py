@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -144,6 +145,24 @@ async def test_a_slow_send_for_one_case_does_not_hold_up_another(desk: Harness) 
     await h.staff.drain(h.app.bot)
     threads = [c["message_thread_id"] for c in copies_to(h, GROUP_ID)]
     assert threads == [quick, slow]  # finished in this order: the quick one did not wait
+
+
+async def test_the_outbox_worker_sends_new_items_while_a_slow_one_is_on_its_way(desk: Harness) -> None:
+    h = desk
+    slow, quick = await open_case(h, 5013), await open_case(h, 5014)
+    worker = asyncio.create_task(h.staff.work(h.app.bot))
+    try:
+        h.api.delay_next("copyMessage", 1.5)
+        await h.send(private_message(5013, "prima"), drain=False)
+        await asyncio.sleep(0.3)  # the worker has taken it: its copy is on the way, slowly
+        await h.send(private_message(5014, "seconda"), drain=False)
+        await h.api.wait_for(lambda: copies_to(h, GROUP_ID), timeout=1.0)
+        assert [c["message_thread_id"] for c in copies_to(h, GROUP_ID)] == [quick]
+        await h.api.wait_for(lambda: len(copies_to(h, GROUP_ID)) == 2, timeout=3.0)
+        assert [c["message_thread_id"] for c in copies_to(h, GROUP_ID)] == [quick, slow]
+    finally:
+        worker.cancel()
+        await asyncio.gather(worker, return_exceptions=True)
 
 
 async def test_a_5xx_from_telegram_is_retried_from_the_outbox(desk: Harness) -> None:
