@@ -29,7 +29,7 @@ def pooled_transport() -> AiohttpTransport:
 
 
 def client(timeout: float) -> httpx.AsyncClient:
-    """An httpx client for a service the bot calls on every message (Rasa)."""
+    """An httpx client for what the bot calls on every message (Rasa, getUpdates)."""
     return httpx.AsyncClient(timeout=timeout, transport=pooled_transport())
 
 

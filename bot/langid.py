@@ -198,13 +198,6 @@ def detect_language(text: str) -> LanguageGuess:
     return LanguageGuess(None, 0.0)
 
 
-def load_models() -> None:
-    """Load fastText's model and build the character profiles now (about 1.3 s), not on
-    the first message, where they would stall every conversation waiting behind it."""
-    profiles()
-    _detector().detect("a", model="lite")  # fastText's model loads on its first use
-
-
 def reply_language(code: str) -> str:
     """The language answers are written in for an NLU language (ar-Latn → ar)."""
     return code.split("-", 1)[0]

@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.store import db
 from bot.store.lookup import ContentSnapshot, ContentStore
 from bot.store.people import People
+from bot.store.updates import UpdateLog
 from bot.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -29,6 +30,7 @@ class Services:
     engine: Engine
     taxonomy: Taxonomy
     people: People
+    updates: UpdateLog
     content: ContentStore
     conversation: Conversation
     handoff: HandoffDesk
@@ -71,4 +73,5 @@ def build_services(
     )
     # Load the language models now, not on the first person's message.
     detect_language("warm up")
-    return Services(settings, engine, taxonomy, people, content, conversation, HandoffDesk(engine, settings))
+    handoff = HandoffDesk(engine, settings)
+    return Services(settings, engine, taxonomy, people, UpdateLog(engine), content, conversation, handoff)

@@ -121,6 +121,18 @@ class ProcessedUpdate(SQLModel, table=True):
     created_at: datetime
 
 
+class ReceivedUpdate(SQLModel, table=True):
+    """Polling's inbox: an update fetched from Telegram and not handled yet. Written before
+    Telegram is told the update arrived, so a process that dies holding it reads it back
+    on restart; deleted when the update is handled."""
+
+    __tablename__ = "received_update"
+
+    update_id: int = Field(primary_key=True)
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime
+
+
 class Case(SQLModel, table=True):
     """A conversation handed to the mediators. `open_key` is the person's key while
     the case is open and NULL after: its unique index allows one open case per person."""

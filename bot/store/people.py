@@ -1,4 +1,4 @@
-"""Reading and writing people, feedback and processed updates."""
+"""Reading and writing people and feedback."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from sqlmodel import Session, col, delete
 
 from bot.core.model import Feedback, Person
 from bot.store.db import insert_or_merge, without_waiting_for_disk
-from bot.store.models import FeedbackRow, PersonRow, ProcessedUpdate
+from bot.store.models import FeedbackRow, PersonRow
 
 RECENT_TOPICS = 5
-# Every message reads and writes a person and an update id: these go through SQLAlchemy
-# Core, one statement each, not the ORM's session and unit of work.
+# Every message reads and writes a person: through SQLAlchemy Core, one statement each,
+# not the ORM's session and unit of work.
 PERSON: Table = PersonRow.__table__  # type: ignore[attr-defined]
-PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
 
 
 PERSON_FIELDS = (
@@ -36,10 +35,6 @@ class People:
         upsert = insert_or_merge(engine, PERSON)
         self._save = upsert.on_conflict_do_update(
             index_elements=[PERSON.c.key], set_={name: upsert.excluded[name] for name in PERSON_FIELDS}
-        )
-        self._seen = select(PROCESSED.c.update_id).where(PROCESSED.c.update_id == bindparam("update_id"))
-        self._mark = insert_or_merge(engine, PROCESSED).on_conflict_do_nothing(
-            index_elements=[PROCESSED.c.update_id]
         )
 
     def get(self, key: str) -> Person:
@@ -80,13 +75,3 @@ class People:
                 )
             )
             session.commit()
-
-    def already_processed(self, update_id: int) -> bool:
-        with self.engine.connect() as connection:
-            return connection.execute(self._seen, {"update_id": update_id}).first() is not None
-
-    def mark_processed(self, update_id: int) -> None:
-        """Remember a handled update (a second mark of the same id is harmless)."""
-        with self.engine.begin() as connection:
-            without_waiting_for_disk(connection)
-            connection.execute(self._mark, {"update_id": update_id, "created_at": datetime.now(UTC)})

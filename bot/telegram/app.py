@@ -24,7 +24,6 @@ from telegram.ext import (
 from bot.core.labels import COMMANDS
 from bot.http_clients import client, telegram_request
 from bot.i18n import Words
-from bot.langid import load_models
 from bot.logs import configure_logging
 from bot.services import Services, build_services
 from bot.settings import Settings
@@ -45,30 +44,22 @@ class ApprodoApplication(Application):  # type: ignore[type-arg]
     """Processes each Telegram update at most once, even across restarts.
 
     An update is marked done only after its handlers ran (and committed what they
-    wrote), so one that was fetched but not finished when the process died is handled
-    again when Telegram delivers it again; the relay ignores a message it already has.
+    wrote), so one that was received but not finished when the process died is handled
+    again after a restart (from polling's inbox, or redelivered to the webhook); the
+    relay ignores a message it already has.
     """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.in_flight: set[int] = set()  # fetched by bot.telegram.poller, not finished yet
-        self.finished = asyncio.Event()  # set whenever one of them finishes
 
     async def process_update(self, update: object) -> None:
         services = self.bot_data.services
         if not isinstance(update, Update) or services is None:
             await super().process_update(update)
             return
-        try:
-            people = services.people
-            if await run_blocking(people.engine, people.already_processed, update.update_id):
-                log.info("update %s already processed: skipped", update.update_id)
-                return
-            await super().process_update(update)
-            await run_blocking(people.engine, people.mark_processed, update.update_id)
-        finally:
-            self.in_flight.discard(update.update_id)
-            self.finished.set()
+        updates = services.updates
+        if await run_blocking(updates.engine, updates.already_processed, update.update_id):
+            log.info("update %s already processed: skipped", update.update_id)
+            return
+        await super().process_update(update)
+        await run_blocking(updates.engine, updates.finish, update.update_id)
 
 
 def build_application(settings: Settings, services: Services) -> BotApplication:
@@ -133,8 +124,8 @@ async def _post_init(application: BotApplication) -> None:
     assert staff is not None
     tasks += staff.start_background(application.bot)
     application.bot_data.__dict__["tasks"] = tasks
-    load_models()
-    # Everything loaded so far lives as long as the process: out of the collector's sight,
+    # Everything loaded so far (the language models among it: build_services warms them
+    # up) lives as long as the process: out of the collector's sight,
     # a full collection no longer walks it (it was a 110–135 ms pause each, under load).
     gc.freeze()
 
@@ -186,10 +177,10 @@ def run_application(settings: Settings) -> None:
             allowed_updates=Update.ALL_TYPES,
         )
     else:
-        asyncio.run(_run_polling(application))
+        asyncio.run(_run_polling(application, services))
 
 
-async def _run_polling(application: BotApplication) -> None:
+async def _run_polling(application: BotApplication, services: Services) -> None:
     """Start, poll with bot.telegram.poller until SIGINT/SIGTERM, stop cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -199,7 +190,7 @@ async def _run_polling(application: BotApplication) -> None:
         await application.bot.delete_webhook()
         await _post_init(application)
         await application.start()
-        poller = asyncio.create_task(poll(application, stop=stop))
+        poller = asyncio.create_task(poll(application, services.updates, stop=stop))
         await stop.wait()
         poller.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -14,7 +17,7 @@ from bot.i18n import Words
 from bot.logs import configure_logging
 from bot.store.models import FeedbackRow, PersonRow
 from bot.telegram.app import set_commands
-from bot.telegram.poller import next_offset, poll
+from bot.telegram.poller import poll
 from tests.helpers.bot_api import button_tap, private_message
 from tests.telegram.conftest import Harness
 
@@ -244,18 +247,15 @@ async def test_edited_message_is_answered_as_new_text(harness: Harness) -> None:
     assert harness.texts_to(chat) and "Sammartini" in harness.texts_to(chat)[0]
 
 
-async def test_polling_end_to_end_survives_a_malformed_update(harness: Harness) -> None:
-    """The real loop: getUpdates long polling over HTTP, then the reply; an update that
-    cannot be read is skipped instead of blocking the ones after it."""
+@contextlib.asynccontextmanager
+async def polling(harness: Harness) -> AsyncIterator[None]:
+    """The real loop: getUpdates long polling over HTTP, for the length of the block."""
     app = harness.app
     stop = asyncio.Event()
     await app.start()
-    poller = asyncio.create_task(poll(app, stop=stop))
+    poller = asyncio.create_task(poll(app, harness.services.updates, stop=stop))
     try:
-        harness.api.updates.append({"update_id": next(harness.api.update_ids), "message": {"message_id": 1}})
-        harness.api.push(private_message(3013, "/start", language="uk"))
-        first = await harness.api.wait_for(lambda: harness.texts_to(3013))
-        assert first[0] == Words("uk")("start.welcome")
+        yield
     finally:
         stop.set()
         poller.cancel()
@@ -264,9 +264,44 @@ async def test_polling_end_to_end_survives_a_malformed_update(harness: Harness) 
         await app.stop()
 
 
-def test_the_offset_waits_for_unfinished_updates() -> None:
-    assert next_offset({7, 9}, 12) == 7
-    assert next_offset(set(), 12) == 13
+async def test_polling_end_to_end_survives_a_malformed_update(harness: Harness) -> None:
+    """An update that cannot be read is skipped instead of blocking the ones after it."""
+    async with polling(harness):
+        harness.api.updates.append({"update_id": next(harness.api.update_ids), "message": {"message_id": 1}})
+        harness.api.push(private_message(3013, "/start", language="uk"))
+        first = await harness.api.wait_for(lambda: harness.texts_to(3013))
+        assert first[0] == Words("uk")("start.welcome")
+
+
+async def test_polling_fetches_each_update_once_even_while_it_is_being_handled(harness: Harness) -> None:
+    api = harness.api
+    delivered: Counter[int] = Counter()
+    get_updates = api.api_getUpdates
+
+    async def counting(params: dict[str, Any]) -> list[dict[str, Any]]:
+        batch = await get_updates(params)
+        delivered.update(u["update_id"] for u in batch)
+        return batch
+
+    api.api_getUpdates = counting  # type: ignore[method-assign]
+    api.delay_next("sendMessage", 0.5)  # the first answer is slow: its update stays in hand
+    async with polling(harness):
+        for chat in (3014, 3015, 3016):
+            api.push(private_message(chat, "/help"))
+        await api.wait_for(lambda: all(harness.texts_to(chat) for chat in (3014, 3015, 3016)))
+    assert len(delivered) == 3 and set(delivered.values()) == {1}
+
+
+async def test_an_update_received_before_a_restart_is_handled_after_it(harness: Harness) -> None:
+    """Fetched (so confirmed to Telegram by the next request) but not handled when the
+    process died: the inbox has it, the double no longer does."""
+    updates = harness.services.updates
+    updates.receive([{"update_id": 990_001, **private_message(3017, "/help")}])
+    async with polling(harness):
+        await harness.api.wait_for(lambda: harness.texts_to(3017))
+        await harness.api.wait_for(lambda: not updates.unfinished())
+    assert harness.texts_to(3017) == [Words("it")("help.text")]
+    assert updates.already_processed(990_001)
 
 
 async def test_a_429_on_a_reply_is_retried_after_retry_after(offline_harness: Harness) -> None:

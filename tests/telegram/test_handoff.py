@@ -160,6 +160,9 @@ async def test_the_outbox_worker_sends_new_items_while_a_slow_one_is_on_its_way(
         assert [c["message_thread_id"] for c in copies_to(h, GROUP_ID)] == [quick]
         await h.api.wait_for(lambda: len(copies_to(h, GROUP_ID)) == 2, timeout=3.0)
         assert [c["message_thread_id"] for c in copies_to(h, GROUP_ID)] == [quick, slow]
+        # Its last look at the outbox (in a thread, on PostgreSQL) ends before it is stopped:
+        # a thread cannot be cancelled, and its connection would outlive the test's engine.
+        await asyncio.sleep(0.2)
     finally:
         worker.cancel()
         await asyncio.gather(worker, return_exceptions=True)
