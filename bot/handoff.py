@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from babel.dates import format_datetime
-from sqlalchemy import bindparam, delete, func, or_, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -29,6 +29,12 @@ MAX_BACKOFF_SECONDS = 60
 MAX_ATTEMPTS = 20
 CARD_MESSAGES = 5
 OPEN_CASE = select(Case).where(Case.open_key == bindparam("key"))
+# Every message a person sends asks this, and every relayed one makes these two rows:
+# SQLAlchemy Core statements built once, not the ORM's unit of work (py-spy, bench.load).
+CASES: Table = Case.__table__  # type: ignore[attr-defined]
+OPEN_CASE_ID = select(CASES.c.id).where(CASES.c.open_key == bindparam("key"))
+ADD_CASE_MESSAGE = insert(CaseMessage.__table__)  # type: ignore[attr-defined]
+ADD_OUTBOX_ITEM = insert(OutboxItem.__table__)  # type: ignore[attr-defined]
 MARK_DONE = (
     update(OutboxItem)
     .where(col(OutboxItem.id) == bindparam("item_id"))
@@ -104,18 +110,31 @@ class HandoffDesk:
             return Reply(html.escape(words("case.opened_priority")))
         return Reply(html.escape(words("case.opened")))
 
-    def from_person(self, case: Case, *, message_id: int, text: str | None) -> None:
+    def open_case_id(self, person_key: str) -> int | None:
+        """The person's open case, if any: asked for every message a person sends."""
+        with self.engine.connect() as connection:
+            return connection.execute(OPEN_CASE_ID, {"key": person_key}).scalar()
+
+    def from_person(self, case_id: int, *, message_id: int, text: str | None) -> None:
         """A person's message during a case: keep it and copy it into the topic."""
-        with Session(self.engine) as session:
-            assert case.id is not None
-            session.add(
-                CaseMessage(
-                    case_id=case.id, direction="in", text=text, person_message_id=message_id, created_at=now()
-                )
-            )
+        moment = now()
+        with self.engine.begin() as connection:
+            connection.execute(
+                ADD_CASE_MESSAGE,
+                {
+                    "case_id": case_id, "direction": "in", "text": text, "person_message_id": message_id,
+                    "topic_message_id": None, "created_at": moment,
+                },
+            )  # fmt: skip
             if self.group_id is not None:
-                self._enqueue(session, case.id, "copy_to_topic", {"message_id": message_id})
-            session.commit()
+                connection.execute(
+                    ADD_OUTBOX_ITEM,
+                    {
+                        "case_id": case_id, "operation": "copy_to_topic", "payload": {"message_id": message_id},
+                        "status": "pending", "attempts": 0, "not_before": moment, "locked_until": None,
+                        "created_at": moment, "done_at": None,
+                    },
+                )  # fmt: skip
 
     def stop_by_person(self, person_key: str, language: str) -> list[Reply]:
         case = self.open_case_of(person_key)
@@ -352,7 +371,8 @@ class HandoffDesk:
         return list(cases)
 
     def purge_transcripts(self) -> int:
-        """Delete transcripts of cases closed longer ago than the retention period."""
+        """Delete transcripts of cases closed longer ago than the retention period, and
+        outbox items (whose payloads can hold words) finished as long ago."""
         cutoff = now() - self.retention
         with Session(self.engine) as session:
             old = session.exec(
@@ -360,6 +380,11 @@ class HandoffDesk:
             ).all()
             if old:
                 session.execute(delete(CaseMessage).where(col(CaseMessage.case_id).in_(old)))
+            session.execute(
+                delete(OutboxItem).where(
+                    col(OutboxItem.status) != "pending", col(OutboxItem.created_at) <= cutoff
+                )
+            )
             session.commit()
         return len(old)
 

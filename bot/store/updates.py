@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, bindparam, delete, select
@@ -11,6 +11,8 @@ from sqlalchemy.engine import Engine
 from bot.store.db import insert_or_merge, without_waiting_for_disk
 from bot.store.models import ProcessedUpdate, ReceivedUpdate
 
+# Telegram keeps an undelivered update for 24 hours: a mark older than this guards nothing.
+PROCESSED_KEPT = timedelta(days=2)
 # Every update goes through these: SQLAlchemy Core statements, built once.
 PROCESSED: Table = ProcessedUpdate.__table__  # type: ignore[attr-defined]
 RECEIVED: Table = ReceivedUpdate.__table__  # type: ignore[attr-defined]
@@ -64,3 +66,11 @@ class UpdateLog:
             without_waiting_for_disk(connection)
             connection.execute(self._mark, {"update_id": update_id, "created_at": datetime.now(UTC)})
             connection.execute(self._take_out, {"update_id": update_id})
+
+    def forget_old(self) -> int:
+        """Drop processed marks too old to meet their update again; how many went."""
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                delete(PROCESSED).where(PROCESSED.c.created_at < datetime.now(UTC) - PROCESSED_KEPT)
+            )
+        return int(result.rowcount)

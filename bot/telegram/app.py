@@ -36,6 +36,7 @@ from bot.telegram.staff import Staff
 log = logging.getLogger(__name__)
 
 CONTENT_REFRESH_SECONDS = 30.0
+UPDATE_MARKS_PURGE_SECONDS = 3600.0
 CONCURRENT_UPDATES = 64
 BotApplication = Application[Any, BotContext, dict[Any, Any], dict[Any, Any], BotData, Any]
 
@@ -119,7 +120,10 @@ async def _post_init(application: BotApplication) -> None:
     services = application.bot_data.services
     assert services is not None
     await set_commands(application, services)
-    tasks = [asyncio.create_task(_refresh_content(services))]
+    tasks = [
+        asyncio.create_task(_refresh_content(services)),
+        asyncio.create_task(_forget_old_updates(services)),
+    ]
     staff = application.bot_data.staff
     assert staff is not None
     tasks += staff.start_background(application.bot)
@@ -156,6 +160,16 @@ async def _refresh_content(services: Services) -> None:
                 log.info("content refreshed to revision %s", services.content.snapshot.revision)
         except Exception as exc:  # a busy database must not stop the loop
             log.warning("content refresh failed: %s", type(exc).__name__)
+
+
+async def _forget_old_updates(services: Services) -> None:
+    """Keep the processed-update marks from growing forever (hourly)."""
+    while True:
+        await asyncio.sleep(UPDATE_MARKS_PURGE_SECONDS)
+        try:
+            await asyncio.to_thread(services.updates.forget_old)
+        except Exception as exc:  # a busy database must not stop the loop
+            log.warning("purging processed updates failed: %s", type(exc).__name__)
 
 
 def run_application(settings: Settings) -> None:

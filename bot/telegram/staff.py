@@ -31,6 +31,7 @@ MEMBER_CACHE_SECONDS = 300.0
 WORKER_IDLE_SECONDS = 0.5
 BATCH = 20
 MAX_IN_FLIGHT = 64  # outbox items on their way at once
+GATHER_SECONDS = 0.01
 HOUSEKEEPING_SECONDS = 60.0
 
 
@@ -68,13 +69,13 @@ class Staff:
         message = update.effective_message
         if message is None:
             return
-        case = await run_blocking(self.desk.engine, self.desk.open_case_of, f"telegram:{message.chat_id}")
-        if case is None:
+        case_id = await run_blocking(self.desk.engine, self.desk.open_case_id, f"telegram:{message.chat_id}")
+        if case_id is None:
             return  # the conversation answers
         await run_blocking(
             self.desk.engine,
             self.desk.from_person,
-            case,
+            case_id,
             message_id=message.message_id,
             text=message.text or message.caption,
         )
@@ -277,10 +278,10 @@ class Staff:
             # (clearing after an empty look lost such wake-ups: up to a 0.5 s wait).
             self.wake.clear()
             items: list[tuple[OutboxItem, Case | None]] = []
-            room = MAX_IN_FLIGHT - len(in_flight)
+            wanted = min(MAX_IN_FLIGHT - len(in_flight), BATCH)
             try:
-                if room > 0:
-                    items = await run_blocking(self.desk.engine, self.desk.take_due, min(room, BATCH))
+                if wanted > 0:
+                    items = await run_blocking(self.desk.engine, self.desk.take_due, wanted)
             except Exception as exc:  # e.g. the database busy: try again after a pause
                 log.error("outbox worker: %s, going on", type(exc).__name__)
             if items:
@@ -288,11 +289,14 @@ class Staff:
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
                 task.add_done_callback(self._batch_done)
-                continue
+                if len(items) == wanted:
+                    continue  # there may be more due now
             try:
                 await asyncio.wait_for(self.wake.wait(), WORKER_IDLE_SECONDS)
             except TimeoutError:
-                pass
+                continue
+            # Under load, wake-ups come by the hundred a second: gather a few into one look.
+            await asyncio.sleep(GATHER_SECONDS)
 
     def _batch_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from sqlmodel import Session, select
 from bot.core import actions
 from bot.i18n import Words
 from bot.logs import configure_logging
-from bot.store.models import FeedbackRow, PersonRow
+from bot.store.models import FeedbackRow, PersonRow, ProcessedUpdate
 from bot.telegram.app import set_commands
 from bot.telegram.poller import poll
 from tests.helpers.bot_api import button_tap, private_message
@@ -310,3 +311,17 @@ async def test_a_429_on_a_reply_is_retried_after_retry_after(offline_harness: Ha
     await h.send(private_message(4002, "/help"))
     assert h.texts_to(4002) == [Words("it")("help.text")]
     assert [c.method for c in h.api.rejected] == ["sendMessage"]
+
+
+async def test_old_processed_marks_are_forgotten(harness: Harness) -> None:
+    updates = harness.services.updates
+    for update_id in (880_001, 880_002):
+        updates.finish(update_id)
+    with Session(harness.services.engine) as session:
+        old = session.get(ProcessedUpdate, 880_001)
+        assert old is not None
+        old.created_at = datetime.now(UTC) - timedelta(days=3)
+        session.add(old)
+        session.commit()
+    assert updates.forget_old() == 1
+    assert not updates.already_processed(880_001) and updates.already_processed(880_002)

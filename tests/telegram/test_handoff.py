@@ -318,6 +318,13 @@ async def test_closed_transcripts_are_deleted_after_retention(desk: Harness) -> 
         case.closed_at = datetime.now(UTC) - timedelta(days=31)
         session.add(case)
         session.commit()
+    with Session(h.services.engine) as session:
+        for item in session.exec(select(OutboxItem)).all():  # the relayed words among them
+            item.created_at = datetime.now(UTC) - timedelta(days=31)
+            session.add(item)
+        session.commit()
+    h.services.handoff.enqueue(None, "send_to_group", {"text": "ancora da mandare"})
     assert h.services.handoff.purge_transcripts() == 1
     with Session(h.services.engine) as session:
         assert session.exec(select(CaseMessage)).all() == []
+        assert [i.payload for i in session.exec(select(OutboxItem)).all()] == [{"text": "ancora da mandare"}]
