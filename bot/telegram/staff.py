@@ -273,12 +273,15 @@ class Staff:
             await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _work(self, bot: Bot, in_flight: set[asyncio.Task[None]]) -> None:
+        loop = asyncio.get_running_loop()
+        last_look = 0.0
         while True:
             # Cleared before looking, so an item queued while we look still wakes us
             # (clearing after an empty look lost such wake-ups: up to a 0.5 s wait).
             self.wake.clear()
             items: list[tuple[OutboxItem, Case | None]] = []
             wanted = min(MAX_IN_FLIGHT - len(in_flight), BATCH)
+            last_look = loop.time()
             try:
                 if wanted > 0:
                     items = await run_blocking(self.desk.engine, self.desk.take_due, wanted)
@@ -295,8 +298,11 @@ class Staff:
                 await asyncio.wait_for(self.wake.wait(), WORKER_IDLE_SECONDS)
             except TimeoutError:
                 continue
-            # Under load, wake-ups come by the hundred a second: gather a few into one look.
-            await asyncio.sleep(GATHER_SECONDS)
+            # Under load, wake-ups come by the hundred a second: at most one look per
+            # GATHER_SECONDS (a wake-up after a quiet spell is served at once).
+            pause = GATHER_SECONDS - (loop.time() - last_look)
+            if pause > 0:
+                await asyncio.sleep(pause)
 
     def _batch_done(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and task.exception() is not None:
