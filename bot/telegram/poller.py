@@ -52,8 +52,11 @@ async def poll(application: Any, updates: UpdateLog, *, stop: asyncio.Event) -> 
                 continue
             backoff = 1.0
             identified = [(raw, update_id) for raw in batch if (update_id := _update_id(raw)) is not None]
-            fresh = [raw for raw, update_id in identified if update_id not in replayed]
-            readable = _readable(application, fresh)
+            fresh: dict[int, Any] = {}  # one of each (a batch never repeats an id, but if it did)
+            for raw, update_id in identified:
+                if update_id not in replayed:
+                    fresh.setdefault(update_id, raw)
+            readable = _readable(application, list(fresh.values()))
             # Kept before the next request tells Telegram this batch arrived.
             await run_blocking(updates.engine, updates.receive, [raw for raw, _ in readable])
             await _hand_over(application, readable)

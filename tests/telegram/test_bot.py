@@ -266,12 +266,20 @@ async def polling(harness: Harness) -> AsyncIterator[None]:
 
 
 async def test_polling_end_to_end_survives_a_malformed_update(harness: Harness) -> None:
-    """An update that cannot be read is skipped instead of blocking the ones after it."""
+    """An update that cannot be read is skipped instead of blocking the ones after it;
+    one delivered twice in a batch is answered once."""
+    api = harness.api
     async with polling(harness):
-        harness.api.updates.append({"update_id": next(harness.api.update_ids), "message": {"message_id": 1}})
-        harness.api.push(private_message(3013, "/start", language="uk"))
-        first = await harness.api.wait_for(lambda: harness.texts_to(3013))
+        api.updates.append({"update_id": next(api.update_ids), "message": {"message_id": 1}})
+        twice = private_message(3018, "/help")
+        api.delay_next("sendMessage", 0.5)  # the first copy is still in hand when the second comes
+        api.updates.append({"update_id": api.push(twice), **twice})
+        api.push(private_message(3013, "/start", language="uk"))
+        first = await api.wait_for(lambda: harness.texts_to(3013))
         assert first[0] == Words("uk")("start.welcome")
+        api.push(private_message(3018, "/help"))
+        await api.wait_for(lambda: len(harness.texts_to(3018)) >= 2)
+    assert harness.texts_to(3018) == [Words("it")("help.text")] * 2
 
 
 async def test_polling_fetches_each_update_once_even_while_it_is_being_handled(harness: Harness) -> None:
