@@ -19,6 +19,7 @@ import logging
 from typing import Any
 
 import httpx
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 
 from bot.http_clients import client
@@ -57,8 +58,13 @@ async def poll(application: Any, updates: UpdateLog, *, stop: asyncio.Event) -> 
                 if update_id not in replayed:
                     fresh.setdefault(update_id, raw)
             readable = _readable(application, list(fresh.values()))
-            # Kept before the next request tells Telegram this batch arrived.
-            await run_blocking(updates.engine, updates.receive, [raw for raw, _ in readable])
+            try:  # kept before the next request tells Telegram this batch arrived
+                await run_blocking(updates.engine, updates.receive, [raw for raw, _ in readable])
+            except SQLAlchemyError as exc:  # not confirmed: Telegram sends the batch again
+                log.warning("inbox write failed (%s): fetching again in %.0f s", type(exc).__name__, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(MAX_BACKOFF, backoff * 2)
+                continue
             await _hand_over(application, readable)
             offset = max([offset, *(update_id + 1 for _, update_id in identified)])
             replayed = {update_id for update_id in replayed if update_id >= offset}

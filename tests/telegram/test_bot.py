@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from bot.core import actions
@@ -299,6 +300,24 @@ async def test_polling_fetches_each_update_once_even_while_it_is_being_handled(h
             api.push(private_message(chat, "/help"))
         await api.wait_for(lambda: all(harness.texts_to(chat) for chat in (3014, 3015, 3016)))
     assert len(delivered) == 3 and set(delivered.values()) == {1}
+
+
+async def test_a_batch_the_inbox_could_not_keep_is_fetched_again(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    updates = harness.services.updates
+    receive, failures = updates.receive, [OperationalError("INSERT", {}, Exception("database is locked"))]
+
+    def flaky(batch: list[dict[str, Any]]) -> None:
+        if failures:
+            raise failures.pop()
+        receive(batch)
+
+    monkeypatch.setattr(updates, "receive", flaky)
+    async with polling(harness):
+        harness.api.push(private_message(3019, "/help"))
+        await harness.api.wait_for(lambda: harness.texts_to(3019), timeout=5.0)
+    assert harness.texts_to(3019) == [Words("it")("help.text")] and not failures
 
 
 async def test_an_update_received_before_a_restart_is_handled_after_it(harness: Harness) -> None:
