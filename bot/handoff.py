@@ -46,6 +46,14 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def _outbox_item(case_id: int | None, operation: str, payload: dict[str, Any]) -> OutboxItem:
+    """A new outbox item, due now (the model's defaults fill in the rest)."""
+    moment = now()
+    return OutboxItem(
+        case_id=case_id, operation=operation, payload=payload, not_before=moment, created_at=moment
+    )
+
+
 def minutes_waiting(case: Case) -> int:
     """Whole minutes since the case opened."""
     return int((now() - _aware(case.opened_at)).total_seconds() // 60)
@@ -77,7 +85,7 @@ class HandoffDesk:
     def open_case(self, person: Person, chat_id: int, effect: OpenCase, recent: Sequence[str]) -> list[Reply]:
         """Open a case (one per person) and say so to the person, in their language."""
         words = Words(effect.language)
-        if self.open_case_of(person.key) is not None:
+        if self.open_case_id(person.key) is not None:
             return [Reply(html.escape(words("case.already_open")))]
         with Session(self.engine) as session:
             case = Case(
@@ -117,24 +125,14 @@ class HandoffDesk:
 
     def from_person(self, case_id: int, *, message_id: int, text: str | None) -> None:
         """A person's message during a case: keep it and copy it into the topic."""
-        moment = now()
+        message = CaseMessage(
+            case_id=case_id, direction="in", text=text, person_message_id=message_id, created_at=now()
+        )
         with self.engine.begin() as connection:
-            connection.execute(
-                ADD_CASE_MESSAGE,
-                {
-                    "case_id": case_id, "direction": "in", "text": text, "person_message_id": message_id,
-                    "topic_message_id": None, "created_at": moment,
-                },
-            )  # fmt: skip
+            connection.execute(ADD_CASE_MESSAGE, message.model_dump(exclude={"id"}))
             if self.group_id is not None:
-                connection.execute(
-                    ADD_OUTBOX_ITEM,
-                    {
-                        "case_id": case_id, "operation": "copy_to_topic", "payload": {"message_id": message_id},
-                        "status": "pending", "attempts": 0, "not_before": moment, "locked_until": None,
-                        "created_at": moment, "done_at": None,
-                    },
-                )  # fmt: skip
+                item = _outbox_item(case_id, "copy_to_topic", {"message_id": message_id})
+                connection.execute(ADD_OUTBOX_ITEM, item.model_dump(exclude={"id"}))
 
     def stop_by_person(self, person_key: str, language: str) -> list[Reply]:
         case = self.open_case_of(person_key)
@@ -393,11 +391,7 @@ class HandoffDesk:
     def _enqueue(
         self, session: Session, case_id: int | None, operation: str, payload: dict[str, Any]
     ) -> None:
-        session.add(
-            OutboxItem(
-                case_id=case_id, operation=operation, payload=payload, not_before=now(), created_at=now()
-            )
-        )
+        session.add(_outbox_item(case_id, operation, payload))
 
     def enqueue(self, case_id: int | None, operation: str, payload: dict[str, Any]) -> None:
         with Session(self.engine) as session:
@@ -482,12 +476,6 @@ class HandoffDesk:
                 fresh.status, fresh.locked_until = "failed", None
                 session.add(fresh)
                 session.commit()
-
-    def case(self, case_id: int | None) -> Case | None:
-        if case_id is None:
-            return None
-        with Session(self.engine) as session:
-            return session.get(Case, case_id)
 
     def forget_topic(self, case: Case) -> None:
         """The topic was deleted in the group: the next item of the case recreates it."""

@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 import signal
+from collections.abc import Callable
 from typing import Any
 
 import uvloop
@@ -121,8 +122,13 @@ async def _post_init(application: BotApplication) -> None:
     assert services is not None
     await set_commands(application, services)
     tasks = [
-        asyncio.create_task(_refresh_content(services)),
-        asyncio.create_task(_forget_old_updates(services)),
+        asyncio.create_task(
+            _every(CONTENT_REFRESH_SECONDS, lambda: _refresh_content(services), "content refresh")
+        ),
+        # Keeps the processed-update marks from growing forever.
+        asyncio.create_task(
+            _every(UPDATE_MARKS_PURGE_SECONDS, services.updates.forget_old, "update marks purge")
+        ),
     ]
     staff = application.bot_data.staff
     assert staff is not None
@@ -151,25 +157,21 @@ async def set_commands(application: BotApplication, services: Services) -> None:
         await application.bot.set_my_commands(commands, language_code=language)
 
 
-async def _refresh_content(services: Services) -> None:
+async def _every(seconds: float, job: Callable[[], object], name: str) -> None:
+    """Run a blocking job in a thread every `seconds`, forever; a failure (a busy
+    database) is logged and the loop goes on."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await asyncio.to_thread(job)
+        except Exception as exc:
+            log.warning("%s failed: %s", name, type(exc).__name__)
+
+
+def _refresh_content(services: Services) -> None:
     """Serve a `content sync` within a minute, without a restart."""
-    while True:
-        await asyncio.sleep(CONTENT_REFRESH_SECONDS)
-        try:
-            if await asyncio.to_thread(services.refresh_content):
-                log.info("content refreshed to revision %s", services.content.snapshot.revision)
-        except Exception as exc:  # a busy database must not stop the loop
-            log.warning("content refresh failed: %s", type(exc).__name__)
-
-
-async def _forget_old_updates(services: Services) -> None:
-    """Keep the processed-update marks from growing forever (hourly)."""
-    while True:
-        await asyncio.sleep(UPDATE_MARKS_PURGE_SECONDS)
-        try:
-            await asyncio.to_thread(services.updates.forget_old)
-        except Exception as exc:  # a busy database must not stop the loop
-            log.warning("purging processed updates failed: %s", type(exc).__name__)
+    if services.refresh_content():
+        log.info("content refreshed to revision %s", services.content.snapshot.revision)
 
 
 def run_application(settings: Settings) -> None:

@@ -274,7 +274,6 @@ class Staff:
 
     async def _work(self, bot: Bot, in_flight: set[asyncio.Task[None]]) -> None:
         loop = asyncio.get_running_loop()
-        last_look = 0.0
         while True:
             # Cleared before looking, so an item queued while we look still wakes us
             # (clearing after an empty look lost such wake-ups: up to a 0.5 s wait).
@@ -321,7 +320,7 @@ class Staff:
     async def execute_all(self, bot: Bot, items: list[tuple[OutboxItem, Case | None]]) -> None:
         """Items of different cases at once (take_due gives at most one per case, so each
         case keeps its order); items of no case one after the other, as queued."""
-        caseless = [item for item, case in items if item.case_id is None]
+        caseless = [item for item, _ in items if item.case_id is None]
 
         async def in_order() -> None:
             async with self._caseless:
