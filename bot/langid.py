@@ -74,7 +74,7 @@ def _grams(text: str) -> list[str]:
 
 
 class Profiles:
-    """Character 1–4-gram counts per language, from the NLU training data: they know
+    """Character 1–4-gram models per language, from the NLU training data: they know
     Wolof, Arabizi and Roman Urdu, which fastText's small model does not.
 
     The smoothed log-probabilities are computed once into one matrix (a row per gram,
