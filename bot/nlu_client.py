@@ -21,11 +21,17 @@ class IntentScore:
 
 @dataclass(frozen=True)
 class Parse:
-    """What the NLU understood: the best intent and the ranking behind it."""
+    """What the NLU understood: the best intent and the ranking behind it.
+
+    ``calibrated`` is the logistic regression's own ranking when the server's ranking
+    mixes in naive Bayes (whose probabilities are too extreme to be summed); empty when
+    the server sends one ranking only.
+    """
 
     intent: str
     confidence: float
     ranking: tuple[IntentScore, ...]
+    calibrated: tuple[IntentScore, ...] = ()
 
 
 OUT_OF_SCOPE = Parse("out_of_scope", 0.0, ())
@@ -73,16 +79,18 @@ def _parse_result(response: httpx.Response) -> Parse:
     try:
         body = response.json()
         intent = body["intent"]
-        ranking = tuple(
-            IntentScore(str(item["name"]), float(item["confidence"]))
-            for item in body.get("intent_ranking") or ()
-        )
+        ranking = _ranking(body.get("intent_ranking"))
+        calibrated = _ranking(body.get("calibrated_intent_ranking"))
         name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise NLUBadResponse("Rasa answered a body that is not a parse result") from exc
     if not name:
         return OUT_OF_SCOPE
-    return Parse(str(name), confidence, ranking)
+    return Parse(str(name), confidence, ranking, calibrated)
+
+
+def _ranking(items: list[dict[str, object]] | None) -> tuple[IntentScore, ...]:
+    return tuple(IntentScore(str(item["name"]), float(item["confidence"])) for item in items or ())  # type: ignore[arg-type]
 
 
 async def is_up(http: httpx.AsyncClient, base_url: str) -> bool:

@@ -30,6 +30,24 @@ async def test_parse_reads_intent_and_ranking() -> None:
     parse = await client_with(httpx.MockTransport(handler)).parse("ciao")
     assert (parse.intent, parse.confidence) == ("greet", 0.9)
     assert [s.intent for s in parse.ranking] == ["greet", "thanks"]
+    assert parse.calibrated == ()
+
+
+async def test_parse_reads_the_calibrated_ranking_beside_the_served_one() -> None:
+    body = {
+        "intent": {"name": "legal_asylum", "confidence": 0.7},
+        "intent_ranking": [{"name": "legal_asylum", "confidence": 0.7}],
+        "calibrated_intent_ranking": [
+            {"name": "legal_asylum", "confidence": 0.5},
+            {"name": "trafficking_protection_programme", "confidence": 0.4},
+        ],
+    }
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=body))
+    parse = await client_with(transport).parse("asilo")
+    assert [(s.intent, s.confidence) for s in parse.calibrated] == [
+        ("legal_asylum", 0.5),
+        ("trafficking_protection_programme", 0.4),
+    ]
 
 
 @pytest.mark.parametrize("text", ["", "   ", "🙂🙂", "\x00\x01\x02", "!!!???"])

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.core.decide import decide
+from bot.core.decide import Decision, decide
 from bot.nlu_client import IntentScore, Parse
 from bot.settings import PROJECT_ROOT
 from bot.taxonomy import load_taxonomy
@@ -53,3 +53,41 @@ def test_general_intents() -> None:
     assert run(parse("ask_human", 0.3)).kind == "general"
     assert run(parse("out_of_scope", 0.9)).kind == "general"
     assert run(parse("out_of_scope", 0.0)).kind == "unsure"
+
+
+def test_likely_enough_anti_trafficking_is_answered_as_such_even_below_the_top() -> None:
+    d = run(
+        parse(
+            "legal_asylum",
+            0.5,
+            ("trafficking_protection_programme", 0.2),
+            ("trafficking_forced_labour", 0.15),
+            ("legal_free_legal_aid", 0.15),
+        )
+    )
+    assert d == Decision("answer", "trafficking_protection_programme")
+    assert (
+        run(parse("legal_asylum", 0.85, ("trafficking_protection_programme", 0.15))).intent == "legal_asylum"
+    )
+
+
+def test_the_safety_mass_is_read_from_the_calibrated_ranking_when_there_is_one() -> None:
+    """The served ranking mixes in naive Bayes, whose extreme probabilities hide a real
+    anti-trafficking share; the regression's own ranking shows it, and a safety intent
+    on top of it is acted on."""
+    mixed = (IntentScore("work_undeclared_report", 0.8), IntentScore("trafficking_forced_labour", 0.1))
+    calibrated = (IntentScore("work_undeclared_report", 0.55), IntentScore("trafficking_forced_labour", 0.35))
+    assert run(Parse("work_undeclared_report", 0.8, mixed, calibrated)) == Decision(
+        "answer", "trafficking_forced_labour"
+    )
+    unsure = (
+        IntentScore("emergency", 0.22),
+        IntentScore("work_undeclared_report", 0.2),
+        IntentScore("housing_shelter_tonight", 0.2),
+    )
+    assert run(Parse("work_undeclared_report", 0.7, mixed, unsure)) == Decision("answer", "emergency")
+    alarmed = (IntentScore("work_undeclared_report", 0.6), IntentScore("trafficking_forced_labour", 0.4))
+    calm = (IntentScore("work_undeclared_report", 0.9), IntentScore("trafficking_forced_labour", 0.1))
+    assert run(Parse("work_undeclared_report", 0.6, alarmed, calm)) == Decision(
+        "answer", "work_undeclared_report"
+    )

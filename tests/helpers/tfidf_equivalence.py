@@ -1,11 +1,12 @@
 """Run by tests/test_tfidf_component.py with .venv-rasa's Python (where sklearn lives):
 the classifier's own TF-IDF features and probabilities against sklearn's, on a small
-pipeline trained here. Prints the largest differences as JSON."""
+pipeline trained here, with and without the naive-Bayes half. Prints the largest
+differences as JSON."""
 
 import json
 
 import numpy as np
-from sklearn.utils.extmath import softmax
+from sklearn.naive_bayes import ComplementNB
 
 from bot.rasa_components.tfidf_classifier import TfidfIntentClassifier
 
@@ -17,17 +18,25 @@ TRAIN = [
 ]  # fmt: skip
 PROBES = ["dormo fuori stanotte", "il capo tiene il passaporto", "", "🙂🙂", "x" * 5000, "ok\x00", "ciaooo"]
 
-component = TfidfIntentClassifier(TfidfIntentClassifier.get_default_config(), None, None)  # type: ignore[arg-type]
-pipeline = component.train_pipeline([t for t, _ in TRAIN], [i for _, i in TRAIN])
-component = TfidfIntentClassifier(component.config, None, None, pipeline)  # type: ignore[arg-type]
-theirs = pipeline.steps[0][1].transform(PROBES)
-ours = component._features(PROBES)
-probabilities = softmax(np.asarray(ours @ component._weights) + pipeline.steps[-1][1].intercept_)
+config = TfidfIntentClassifier.get_default_config()
+texts, intents = [t for t, _ in TRAIN], [i for _, i in TRAIN]
+pipeline = TfidfIntentClassifier(config, None, None).train_pipeline(texts, intents)  # type: ignore[arg-type]
+naive_bayes = ComplementNB(alpha=0.3).fit(pipeline.steps[0][1].transform(texts), intents)
+plain = TfidfIntentClassifier(config, None, None, pipeline)  # type: ignore[arg-type]
+mixed = TfidfIntentClassifier(config, None, None, pipeline, naive_bayes)  # type: ignore[arg-type]
+
+regression = pipeline.predict_proba(PROBES)
+features = pipeline.steps[0][1].transform(PROBES)
+ours_plain, ours_plain_calibrated = plain.probabilities(PROBES)
+ours_mixed, ours_calibrated = mixed.probabilities(PROBES)
 print(
     json.dumps(
         {
-            "features": float(abs(theirs - ours).max()),
-            "probabilities": float(np.abs(pipeline.predict_proba(PROBES) - probabilities).max()),
+            "features": float(abs(features - plain._features(PROBES)).max()),
+            "probabilities": float(np.abs(regression - ours_plain).max()),
+            "plain_calibrated": float(np.abs(regression - ours_plain_calibrated).max()),
+            "mixed": float(np.abs((regression + naive_bayes.predict_proba(features)) / 2 - ours_mixed).max()),
+            "mixed_calibrated": float(np.abs(regression - ours_calibrated).max()),
         }
     )
 )
