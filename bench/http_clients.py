@@ -1,5 +1,6 @@
-"""`python -m bench.http_clients`: CPU per Bot API call from python-telegram-bot, over httpx's own
-transport and over the aiohttp transport the bot uses (bot/http_clients.py).
+"""`python -m bench.http_clients`: CPU per Bot API call from python-telegram-bot: over httpx's
+own transport, over httpx on aiohttp's pool, and straight on aiohttp as the bot calls
+(bot/http_clients.py).
 
 The Bot API double runs in a child process, so only the caller's CPU is counted."""
 
@@ -15,9 +16,10 @@ from typing import Any
 import httpx
 import uvloop
 from telegram import Bot
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bench.report import machine, save_json, write_section
-from bot.http_clients import LIMITS, POOL_SIZE, pooled_transport, telegram_request
+from bot.http_clients import LIMITS, POOL_SIZE, POOL_WAIT_SECONDS, AiohttpRequest, pooled_transport
 from tests.helpers.bot_api import TOKEN, BotAPIDouble
 
 CALLS = 3000
@@ -56,15 +58,20 @@ async def _measure(call: Callable[[int], Awaitable[object]], in_flight: int) -> 
     }
 
 
+def _httpx(transport: httpx.AsyncBaseTransport) -> HTTPXRequest:
+    return HTTPXRequest(pool_timeout=POOL_WAIT_SECONDS, httpx_kwargs={"transport": transport})
+
+
 async def main_async(url: str) -> list[dict[str, Any]]:
-    transports: dict[str, Callable[[], httpx.AsyncBaseTransport]] = {
-        "httpx (httpcore)": lambda: httpx.AsyncHTTPTransport(limits=LIMITS),
-        "httpx over aiohttp (the bot's)": pooled_transport,
+    requests: dict[str, Callable[[], BaseRequest]] = {
+        "httpx (httpcore)": lambda: _httpx(httpx.AsyncHTTPTransport(limits=LIMITS)),
+        "httpx over aiohttp": lambda: _httpx(pooled_transport()),
+        "aiohttp (the bot's)": AiohttpRequest,
     }
     results = []
-    for name, transport in transports.items():
+    for name, request in requests.items():
         for in_flight in IN_FLIGHT:
-            bot = Bot(TOKEN, base_url=f"{url}/bot", request=telegram_request(transport()))
+            bot = Bot(TOKEN, base_url=f"{url}/bot", request=request())
             await bot.initialize()
             try:
                 numbers = await _measure(
@@ -72,7 +79,7 @@ async def main_async(url: str) -> list[dict[str, Any]]:
                 )
             finally:
                 await bot.shutdown()
-            results.append({"transport": name, "in_flight": in_flight, **numbers})
+            results.append({"client": name, "in_flight": in_flight, **numbers})
             print(results[-1], flush=True)
     return results
 
@@ -90,8 +97,7 @@ def main() -> None:
         double.terminate()
     save_json("http", results)
     rows = "\n".join(
-        f"| {r['transport']} | {r['in_flight']} | {r['cpu_us_per_call']} | {r['calls_per_s']} |"
-        for r in results
+        f"| {r['client']} | {r['in_flight']} | {r['cpu_us_per_call']} | {r['calls_per_s']} |" for r in results
     )
     write_section(
         "http",
@@ -102,7 +108,7 @@ python-telegram-bot's `send_message`, {CALLS} calls to the Bot API double (in an
 process), a pool of {POOL_SIZE} connections, 1 or 64 calls in flight; CPU of the calling
 process only.
 
-| transport | in flight | CPU µs per call | calls/s |
+| client | in flight | CPU µs per call | calls/s |
 |---|---|---|---|
 {rows}
 """,

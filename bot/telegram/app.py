@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 
 from bot.core.labels import COMMANDS
-from bot.http_clients import client, telegram_request
+from bot.http_clients import AiohttpRequest, client
 from bot.i18n import Words
 from bot.logs import configure_logging
 from bot.services import Services, build_services
@@ -74,7 +74,7 @@ def build_application(settings: Settings, services: Services) -> BotApplication:
         .application_class(ApprodoApplication)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .concurrent_updates(CONCURRENT_UPDATES)
-        .request(telegram_request())
+        .request(AiohttpRequest())
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
