@@ -33,23 +33,16 @@ CONFIG = PROJECT_ROOT / "config.yml"
 
 
 def _fold(job: tuple[list[str], list[str], Any, Any]) -> tuple[Any, Any, Any]:
-    """One fold's held-out rows: the regression's probabilities and the served mean."""
-    from sklearn.naive_bayes import ComplementNB
-
+    """One fold's held-out rows: the served (averaged) probabilities and the regression's."""
     from bot.rasa_components.tfidf_classifier import TfidfIntentClassifier
 
     texts, intents, train, held = job
     component = yaml.safe_load(CONFIG.read_text())["pipeline"][-1]
     config = TfidfIntentClassifier.get_default_config() | {k: v for k, v in component.items() if k != "name"}
-    pipeline = TfidfIntentClassifier(config, None, None).train_pipeline(  # type: ignore[arg-type]
-        [texts[i] for i in train], [intents[i] for i in train]
-    )
-    features = pipeline.steps[0][1]
-    bayes = ComplementNB(alpha=config["naive_bayes_alpha"])
-    bayes.fit(features.transform([texts[i] for i in train]), [intents[i] for i in train])
-    regression = pipeline.predict_proba([texts[i] for i in held])
-    mixed = (regression + bayes.predict_proba(features.transform([texts[i] for i in held]))) / 2
-    return held, regression, mixed
+    classifier = TfidfIntentClassifier(config, None, None)  # type: ignore[arg-type]
+    classifier.fit([texts[i] for i in train], [intents[i] for i in train])
+    mixed, regression = classifier.probabilities([texts[i] for i in held])
+    return held, mixed, regression
 
 
 def fit_folds(out: Path) -> None:
@@ -67,8 +60,8 @@ def fit_folds(out: Path) -> None:
     np.savez(
         out,
         gold=np.array([intents[i] for i in order]),
-        regression=np.vstack([r for _, r, _ in parts]),
-        mixed=np.vstack([m for _, _, m in parts]),
+        mixed=np.vstack([m for _, m, _ in parts]),
+        regression=np.vstack([r for _, _, r in parts]),
         classes=np.array(sorted(set(intents))),  # sklearn's class order
     )
 

@@ -125,18 +125,21 @@ class TfidfIntentClassifier(GraphComponent, IntentClassifier):  # type: ignore[m
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)]
-        texts, intents = [e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples]
+        self.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
+        with self._model_storage.write_to(self._resource) as directory:
+            joblib.dump(self.pipeline, directory / MODEL_FILE)
+            if self.naive_bayes is not None:
+                joblib.dump(self.naive_bayes, directory / NAIVE_BAYES_FILE)
+        return self._resource
+
+    def fit(self, texts: list[str], intents: list[str]) -> None:
+        """Fit the models the config asks for, ready for `probabilities` (not stored)."""
         pipeline = self.train_pipeline(texts, intents)
         naive_bayes = None
         if self.config["naive_bayes_alpha"] > 0:
             naive_bayes = ComplementNB(alpha=self.config["naive_bayes_alpha"])
             naive_bayes.fit(pipeline.steps[0][1].transform(texts), intents)
         self._use(pipeline, naive_bayes)
-        with self._model_storage.write_to(self._resource) as directory:
-            joblib.dump(pipeline, directory / MODEL_FILE)
-            if naive_bayes is not None:
-                joblib.dump(naive_bayes, directory / NAIVE_BAYES_FILE)
-        return self._resource
 
     def train_pipeline(self, texts: list[str], intents: list[str]) -> Pipeline:
         """The fitted sklearn pipeline: TF-IDF features into a logistic regression."""
