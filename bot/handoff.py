@@ -29,29 +29,59 @@ MAX_BACKOFF_SECONDS = 60
 MAX_ATTEMPTS = 20
 CARD_MESSAGES = 5
 OPEN_CASE = select(Case).where(Case.open_key == bindparam("key"))
-# Every message a person sends asks this, and every relayed one makes these two rows:
-# SQLAlchemy Core statements built once, not the ORM's unit of work (py-spy, bench.load).
+# Every message a person sends asks this, every relayed one makes two rows, and the
+# outbox worker looks for due items many times a second: SQLAlchemy Core statements built
+# once, not the ORM's unit of work (py-spy, bench.load).
 CASES: Table = Case.__table__  # type: ignore[attr-defined]
+OUTBOX: Table = OutboxItem.__table__  # type: ignore[attr-defined]
 OPEN_CASE_ID = select(CASES.c.id).where(CASES.c.open_key == bindparam("key"))
+ADD_CASE = insert(CASES).returning(CASES.c.id)
 ADD_CASE_MESSAGE = insert(CaseMessage.__table__)  # type: ignore[attr-defined]
-ADD_OUTBOX_ITEM = insert(OutboxItem.__table__)  # type: ignore[attr-defined]
+ADD_OUTBOX_ITEM = insert(OUTBOX)
 MARK_DONE = (
-    update(OutboxItem)
-    .where(col(OutboxItem.id) == bindparam("item_id"))
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("item_id"))
     .values(status="done", done_at=bindparam("done_at"), locked_until=None)
 )
+DUE_ITEMS = (
+    OUTBOX.select()
+    .where(OUTBOX.c.status == "pending", OUTBOX.c.not_before <= bindparam("moment"))
+    .where(or_(OUTBOX.c.locked_until.is_(None), OUTBOX.c.locked_until < bindparam("moment")))
+    .order_by(OUTBOX.c.id)
+    .limit(bindparam("candidates"))
+)
+OLDEST_PENDING = (
+    select(OUTBOX.c.case_id, func.min(OUTBOX.c.id))
+    .where(OUTBOX.c.status == "pending", OUTBOX.c.case_id.in_(bindparam("case_ids", expanding=True)))
+    .group_by(OUTBOX.c.case_id)
+)
+LEASE = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("item_ids", expanding=True)))
+    .values(locked_until=bindparam("until"))
+)
+CASES_BY_ID = CASES.select().where(CASES.c.id.in_(bindparam("case_ids", expanding=True)))
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _outbox_item(case_id: int | None, operation: str, payload: dict[str, Any]) -> OutboxItem:
-    """A new outbox item, due now (the model's defaults fill in the rest)."""
+def _outbox_row(case_id: int | None, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """A new outbox item's columns, due now."""
     moment = now()
-    return OutboxItem(
-        case_id=case_id, operation=operation, payload=payload, not_before=moment, created_at=moment
-    )
+    return {
+        "case_id": case_id, "operation": operation, "payload": payload, "status": "pending",
+        "attempts": 0, "not_before": moment, "locked_until": None, "created_at": moment, "done_at": None,
+    }  # fmt: skip
+
+
+def _case_message_row(case_id: int, direction: str, text: str | None, **ids: int | None) -> dict[str, Any]:
+    """A new transcript line's columns (`ids`: person_message_id, topic_message_id)."""
+    return {
+        "case_id": case_id, "direction": direction, "text": text, "created_at": now(),
+        "person_message_id": ids.get("person_message_id"), "topic_message_id": ids.get("topic_message_id"),
+    }  # fmt: skip
 
 
 def minutes_waiting(case: Case) -> int:
@@ -74,6 +104,9 @@ class HandoffDesk:
         self.reminder_after = timedelta(minutes=settings.claim_reminder_minutes)
         self.retention = timedelta(days=settings.retention_days)
         self.staff = Words(settings.staff_language)
+        # PostgreSQL: two workers skip each other's rows instead of waiting for them.
+        postgres = engine.dialect.name == "postgresql"
+        self._due_items = DUE_ITEMS.with_for_update(skip_locked=True) if postgres else DUE_ITEMS
 
     # -- the person's side -----------------------------------------------------------
 
@@ -87,24 +120,21 @@ class HandoffDesk:
         words = Words(effect.language)
         if self.open_case_id(person.key) is not None:
             return [Reply(html.escape(words("case.already_open")))]
-        with Session(self.engine) as session:
-            case = Case(
-                person_key=person.key, chat_id=chat_id, open_key=person.key, reason=effect.reason,
-                language=effect.language, province=person.province, domain=effect.domain,
-                priority=effect.priority, topics_asked=list(person.recent_topics), opened_at=now(),
-            )  # fmt: skip
-            session.add(case)
-            try:
-                session.flush()
-            except IntegrityError:  # another worker opened one a moment ago
-                session.rollback()
-                return [Reply(html.escape(words("case.already_open")))]
-            assert case.id is not None
-            for text in recent[-CARD_MESSAGES:]:
-                session.add(CaseMessage(case_id=case.id, direction="in", text=text, created_at=now()))
-            if self.group_id is not None:
-                self._enqueue(session, case.id, "create_topic", {})
-            session.commit()
+        case = Case(
+            person_key=person.key, chat_id=chat_id, open_key=person.key, reason=effect.reason,
+            language=effect.language, province=person.province, domain=effect.domain,
+            priority=effect.priority, topics_asked=list(person.recent_topics), opened_at=now(),
+        )  # fmt: skip
+        try:
+            with self.engine.begin() as connection:
+                case_id = connection.execute(ADD_CASE, case.model_dump(exclude={"id"})).scalar_one()
+                lines = [_case_message_row(case_id, "in", text) for text in recent[-CARD_MESSAGES:]]
+                if lines:
+                    connection.execute(ADD_CASE_MESSAGE, lines)
+                if self.group_id is not None:
+                    connection.execute(ADD_OUTBOX_ITEM, _outbox_row(case_id, "create_topic", {}))
+        except IntegrityError:  # another worker opened one a moment ago
+            return [Reply(html.escape(words("case.already_open")))]
         return [self._opened_reply(words, priority=effect.priority)]
 
     def _opened_reply(self, words: Words, *, priority: bool) -> Reply:
@@ -125,14 +155,13 @@ class HandoffDesk:
 
     def from_person(self, case_id: int, *, message_id: int, text: str | None) -> None:
         """A person's message during a case: keep it and copy it into the topic."""
-        message = CaseMessage(
-            case_id=case_id, direction="in", text=text, person_message_id=message_id, created_at=now()
-        )
         with self.engine.begin() as connection:
-            connection.execute(ADD_CASE_MESSAGE, message.model_dump(exclude={"id"}))
+            connection.execute(
+                ADD_CASE_MESSAGE, _case_message_row(case_id, "in", text, person_message_id=message_id)
+            )
             if self.group_id is not None:
-                item = _outbox_item(case_id, "copy_to_topic", {"message_id": message_id})
-                connection.execute(ADD_OUTBOX_ITEM, item.model_dump(exclude={"id"}))
+                item = _outbox_row(case_id, "copy_to_topic", {"message_id": message_id})
+                connection.execute(ADD_OUTBOX_ITEM, item)
 
     def stop_by_person(self, person_key: str, language: str) -> list[Reply]:
         case = self.open_case_of(person_key)
@@ -391,7 +420,7 @@ class HandoffDesk:
     def _enqueue(
         self, session: Session, case_id: int | None, operation: str, payload: dict[str, Any]
     ) -> None:
-        session.add(_outbox_item(case_id, operation, payload))
+        session.add(OutboxItem(**_outbox_row(case_id, operation, payload)))
 
     def enqueue(self, case_id: int | None, operation: str, payload: dict[str, Any]) -> None:
         with Session(self.engine) as session:
@@ -407,48 +436,34 @@ class HandoffDesk:
         flight is still pending, so the next one of its case waits for it.
         """
         moment = now()
-        # Rows stay readable after the commit: no reload per item.
-        with Session(self.engine, expire_on_commit=False) as session:
-            query = (
-                select(OutboxItem)
-                .where(OutboxItem.status == "pending", OutboxItem.not_before <= moment)
-                .where(or_(col(OutboxItem.locked_until).is_(None), col(OutboxItem.locked_until) < moment))
-                .order_by(col(OutboxItem.id))
-                .limit(limit * 5)
-            )
-            if self.engine.dialect.name == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            candidates = session.exec(query).all()
-            oldest = self._oldest_pending(session, {c.case_id for c in candidates if c.case_id is not None})
-            taken: list[OutboxItem] = []
-            for item in candidates:
-                if item.case_id is not None and oldest.get(item.case_id) != item.id:
-                    continue
-                item.locked_until = moment + timedelta(seconds=LOCK_SECONDS)
-                session.add(item)
-                taken.append(item)
-                if len(taken) >= limit:
-                    break
-            case_ids = {item.case_id for item in taken if item.case_id is not None}
-            cases = (
-                {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_(case_ids))).all()}
+        with self.engine.begin() as connection:
+            candidates = connection.execute(
+                self._due_items, {"moment": moment, "candidates": limit * 5}
+            ).all()
+            case_ids = {row.case_id for row in candidates if row.case_id is not None}
+            oldest: dict[int, int] = (
+                dict(connection.execute(OLDEST_PENDING, {"case_ids": list(case_ids)}).all())
                 if case_ids
                 else {}
             )
-            session.commit()
-        return [(item, cases.get(item.case_id) if item.case_id is not None else None) for item in taken]
-
-    @staticmethod
-    def _oldest_pending(session: Session, case_ids: set[int]) -> dict[int, int]:
-        """Each case's oldest pending item: the only one of the case that may go now."""
-        if not case_ids:
-            return {}
-        rows = session.exec(
-            select(OutboxItem.case_id, func.min(OutboxItem.id))
-            .where(OutboxItem.status == "pending", col(OutboxItem.case_id).in_(case_ids))
-            .group_by(col(OutboxItem.case_id))
-        ).all()
-        return {case_id: item_id for case_id, item_id in rows if case_id is not None and item_id is not None}
+            taken = [row for row in candidates if row.case_id is None or oldest.get(row.case_id) == row.id][
+                :limit
+            ]
+            if not taken:
+                return []
+            until = moment + timedelta(seconds=LOCK_SECONDS)
+            connection.execute(LEASE, {"item_ids": [row.id for row in taken], "until": until})
+            taken_cases = list({row.case_id for row in taken if row.case_id is not None})
+            cases = (
+                {
+                    row.id: Case(**row._mapping)
+                    for row in connection.execute(CASES_BY_ID, {"case_ids": taken_cases})
+                }
+                if taken_cases
+                else {}
+            )
+        items = [OutboxItem(**{**row._mapping, "locked_until": until}) for row in taken]
+        return [(item, cases.get(item.case_id) if item.case_id is not None else None) for item in items]
 
     def done(self, item: OutboxItem) -> None:
         """Mark an item sent: one statement, built once (this runs for every relay)."""
