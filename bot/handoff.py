@@ -60,6 +60,20 @@ LEASE = (
     .where(OUTBOX.c.id.in_(bindparam("item_ids", expanding=True)))
     .values(locked_until=bindparam("until"))
 )
+CASE_BY_ID = CASES.select().where(CASES.c.id == bindparam("case_id"))
+CASE_OF_TOPIC = (
+    CASES.select().where(CASES.c.topic_id == bindparam("topic_id")).order_by(CASES.c.id.desc()).limit(1)
+)
+CLAIM_IF_FREE = (
+    update(CASES)
+    .where(CASES.c.id == bindparam("case_id"), CASES.c.claimed_by.is_(None))
+    .values(claimed_by=bindparam("mediator_id"), claimed_at=bindparam("moment"))
+)
+CLOSE_CASE = (
+    update(CASES)
+    .where(CASES.c.id == bindparam("case_id"), CASES.c.status == "open")
+    .values(status="closed", open_key=None, closed_at=bindparam("moment"))
+)
 CASES_BY_ID = CASES.select().where(CASES.c.id.in_(bindparam("case_ids", expanding=True)))
 
 
@@ -211,32 +225,25 @@ class HandoffDesk:
     # -- the mediators' side ---------------------------------------------------------
 
     def case_of_topic(self, topic_id: int) -> Case | None:
-        with Session(self.engine) as session:
-            return session.exec(
-                select(Case).where(Case.topic_id == topic_id).order_by(col(Case.id).desc())
-            ).first()
+        """The case a topic belongs to: asked for every message in the staff group."""
+        with self.engine.connect() as connection:
+            row = connection.execute(CASE_OF_TOPIC, {"topic_id": topic_id}).first()
+        return Case(**row._mapping) if row is not None else None
 
     def to_person(self, case: Case, *, topic_message_id: int, text: str | None, mediator_id: int) -> None:
         """A mediator's message in the topic: copied to the person (auto-claims)."""
-        with Session(self.engine) as session:
-            fresh = session.get(Case, case.id)
+        with self.engine.begin() as connection:
+            fresh = connection.execute(CASE_BY_ID, {"case_id": case.id}).first()
             if fresh is None or fresh.status != "open":
                 return
-            if fresh.claimed_by is None:
-                fresh.claimed_by, fresh.claimed_at = mediator_id, now()
-                session.add(fresh)
-            assert fresh.id is not None
-            session.add(
-                CaseMessage(
-                    case_id=fresh.id,
-                    direction="out",
-                    text=text,
-                    topic_message_id=topic_message_id,
-                    created_at=now(),
-                )
+            moment = now()
+            connection.execute(
+                CLAIM_IF_FREE, {"case_id": fresh.id, "mediator_id": mediator_id, "moment": moment}
             )
-            self._enqueue(session, fresh.id, "copy_to_person", {"message_id": topic_message_id})
-            session.commit()
+            line = _case_message_row(fresh.id, "out", text, topic_message_id=topic_message_id)
+            connection.execute(ADD_CASE_MESSAGE, line)
+            item = _outbox_row(fresh.id, "copy_to_person", {"message_id": topic_message_id})
+            connection.execute(ADD_OUTBOX_ITEM, item)
 
     def note(self, case: Case, text: str) -> None:
         with Session(self.engine) as session:
@@ -287,13 +294,12 @@ class HandoffDesk:
         self._close(case, by_person=False)
 
     def _close(self, case: Case, *, by_person: bool) -> None:
-        with Session(self.engine) as session:
-            fresh = session.get(Case, case.id)
-            if fresh is None or fresh.status != "open":
+        with self.engine.begin() as connection:
+            fresh = connection.execute(CASE_BY_ID, {"case_id": case.id}).first()
+            closed = connection.execute(CLOSE_CASE, {"case_id": case.id, "moment": now()}).rowcount
+            if fresh is None or not closed:  # gone, or closed already
                 return
-            fresh.status, fresh.open_key, fresh.closed_at = "closed", None, now()
-            session.add(fresh)
-            assert fresh.id is not None
+            items = []
             if not by_person:
                 words = Words(fresh.language)
                 buttons = [
@@ -302,15 +308,12 @@ class HandoffDesk:
                         for n in range(1, 6)
                     ]
                 ]
-                self._enqueue(
-                    session,
-                    fresh.id,
-                    "send_to_person",
-                    {"text": html.escape(words("case.closed")), "buttons": buttons},
-                )
+                text = html.escape(words("case.closed"))
+                items.append(_outbox_row(fresh.id, "send_to_person", {"text": text, "buttons": buttons}))
             if self.group_id is not None and fresh.topic_id is not None:
-                self._enqueue(session, fresh.id, "close_topic", {})
-            session.commit()
+                items.append(_outbox_row(fresh.id, "close_topic", {}))
+            if items:
+                connection.execute(ADD_OUTBOX_ITEM, items)
 
     def queue(self) -> list[Case]:
         """Open cases, priority first, then longest waiting."""
@@ -500,6 +503,5 @@ class HandoffDesk:
         self._update(case, topic_id=topic_id)
 
     def _update(self, case: Case, **values: Any) -> None:
-        with Session(self.engine) as session:
-            session.execute(update(Case).where(col(Case.id) == case.id).values(**values))
-            session.commit()
+        with self.engine.begin() as connection:
+            connection.execute(update(CASES).where(CASES.c.id == case.id).values(**values))

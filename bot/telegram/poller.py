@@ -59,13 +59,16 @@ async def poll(application: Any, updates: UpdateLog, *, stop: asyncio.Event) -> 
                     fresh.setdefault(update_id, raw)
             readable = _readable(application, list(fresh.values()))
             try:  # kept before the next request tells Telegram this batch arrived
-                await run_blocking(updates.engine, updates.receive, [raw for raw, _ in readable])
+                kept = await run_blocking(updates.engine, updates.receive, [raw for raw, _ in readable])
             except SQLAlchemyError as exc:  # not confirmed: Telegram sends the batch again
                 log.warning("inbox write failed (%s): fetching again in %.0f s", type(exc).__name__, backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(MAX_BACKOFF, backoff * 2)
                 continue
-            await _hand_over(application, readable)
+            if len(kept) < len(readable):
+                log.info("%d updates already processed: skipped", len(readable) - len(kept))
+            new_ids = {raw["update_id"] for raw in kept}
+            await _hand_over(application, [(raw, u) for raw, u in readable if raw["update_id"] in new_ids])
             offset = max([offset, *(update_id + 1 for _, update_id in identified)])
             replayed = {update_id for update_id in replayed if update_id >= offset}
 

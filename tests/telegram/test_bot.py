@@ -308,10 +308,10 @@ async def test_a_batch_the_inbox_could_not_keep_is_fetched_again(
     updates = harness.services.updates
     receive, failures = updates.receive, [OperationalError("INSERT", {}, Exception("database is locked"))]
 
-    def flaky(batch: list[dict[str, Any]]) -> None:
+    def flaky(batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if failures:
             raise failures.pop()
-        receive(batch)
+        return receive(batch)
 
     monkeypatch.setattr(updates, "receive", flaky)
     async with polling(harness):
